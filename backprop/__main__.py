@@ -1,0 +1,6 @@
+"""``python -m backprop``: see :mod:`backprop.cli`."""
+
+from backprop.cli import main
+
+if __name__ == "__main__":
+    raise SystemExit(main())

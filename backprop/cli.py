@@ -1,0 +1,79 @@
+"""Command line: ``python -m backprop <command>`` runs one of the worked examples.
+
+Each command lives in its own module, which provides ``HELP`` (one line),
+``add_arguments(parser)`` and ``run(args) -> int``. Every command also gets
+``--seed`` (None unless given: each example picks its default) and ``--plot FILE``
+from here.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+from typing import NoReturn
+
+__all__ = ["COMMANDS", "main"]
+
+COMMANDS: dict[str, str] = {
+    "trask": "backprop.examples.trask",
+    "xor": "backprop.examples.xor",
+    "ann": "backprop.examples.ann",
+    "dnn": "backprop.examples.dnn",
+    "rnn": "backprop.examples.rnn",
+    "cnn": "backprop.examples.cnn",
+    "bench": "backprop.bench",
+}
+"""Command name → module implementing it."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose errors are a single line on stderr and exit status 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The full parser, with one sub-command per entry of :data:`COMMANDS`.
+
+    Example:
+        >>> parser = build_parser()
+        >>> parser.parse_args(["ann", "--seed", "3"]).seed
+        3
+    """
+    parser = _Parser(prog="backprop", description="Backpropagation from scratch: run a worked example.")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=_Parser)
+    for name, module_name in COMMANDS.items():
+        module = importlib.import_module(module_name)
+        p = sub.add_parser(name, help=module.HELP, description=module.HELP)
+        p.add_argument("--seed", type=int, default=None, help="random seed (default: the example's own)")
+        p.add_argument("--plot", metavar="FILE", help="save this model's gradient figure (.svg or .png)")
+        module.add_arguments(p)
+        p.set_defaults(_module=module)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Parse ``argv`` (default: ``sys.argv[1:]``), run the command, return its exit status.
+
+    A bad argument or a bad value prints one line on stderr and returns 2.
+
+    Example:
+        >>> main(["ann"])
+        ANN → Final Prediction: 0.98
+        0
+    """
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        status: int = args._module.run(args)
+    except (ValueError, TypeError, OSError) as exc:
+        print(f"backprop {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+    return status
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

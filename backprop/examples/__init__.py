@@ -1,0 +1,1 @@
+"""The seed documents' systems as worked examples, each also a ``python -m backprop`` command."""

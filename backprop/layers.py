@@ -1,0 +1,421 @@
+r"""Layers: each one's forward pass and backward pass side by side.
+
+Conventions (the same on every page of the tutorial):
+
+* Row vectors, batch first: a batch of ``N`` inputs with ``D`` features is an
+  ``(N, D)`` array and a dense layer computes $z = xW + b$ with ``W`` of shape
+  ``(D, M)`` and ``b`` of shape ``(M,)``. Written per neuron this is the
+  textbook $z_i = \sum_j w_{ji} x_j + b_i$ followed by $a_i = f(z_i)$.
+* ``forward(x)`` caches what the backward pass needs and returns the output.
+* ``backward(dout)`` receives $\partial L/\partial\,\text{output}$, stores
+  $\partial L/\partial\theta$ for every parameter in ``grads`` and returns
+  $\partial L/\partial x$. It never updates parameters: an optimizer does.
+"""
+
+from __future__ import annotations
+
+from typing import Literal, Protocol, runtime_checkable
+
+import numpy as np
+
+from backprop._check import as_float_array, check_shape, make_rng, positive_float, positive_int
+from backprop._types import Array
+
+__all__ = [
+    "Dense",
+    "Layer",
+    "LeakyReLU",
+    "ReLU",
+    "Sequential",
+    "Sigmoid",
+    "Softmax",
+    "Tanh",
+    "sigmoid",
+    "softmax",
+]
+
+
+@runtime_checkable
+class Layer(Protocol):
+    """What every layer (and every stack of layers) provides.
+
+    Attributes:
+        params: the trainable arrays by name; optimizers update them in place.
+        grads: $\\partial L/\\partial$ each parameter, same keys and shapes as ``params``,
+            written by the last ``backward`` call.
+
+    Example:
+        >>> import backprop as bp
+        >>> isinstance(bp.Dense(2, 3, rng=0), bp.Layer)
+        True
+    """
+
+    @property
+    def params(self) -> dict[str, Array]:
+        """The trainable arrays by name."""
+        ...
+
+    @property
+    def grads(self) -> dict[str, Array]:
+        """dL/d(each parameter), filled by ``backward``."""
+        ...
+
+    def forward(self, x: Array) -> Array:
+        """Compute the output for input ``x`` and cache what ``backward`` needs."""
+        ...
+
+    def backward(self, dout: Array) -> Array:
+        """Given dL/d(output), fill ``grads`` and return dL/dx."""
+        ...
+
+
+def _require_forward(cache: Array | None, layer: object) -> Array:
+    if cache is None:
+        raise RuntimeError(f"{type(layer).__name__}.backward called before forward")
+    return cache
+
+
+def _check_dout(dout: object, out: Array) -> Array:
+    d = as_float_array(dout, "dout")
+    if d.shape != out.shape:
+        raise ValueError(f"dout must have the shape of the forward output {out.shape}, got {d.shape}")
+    return d
+
+
+class Dense:
+    r"""Fully connected layer: $z = xW + b$.
+
+    Backward, for upstream gradient $\delta = \partial L/\partial z$ of shape ``(N, M)``:
+    $\partial L/\partial W = x^\top\delta$, $\partial L/\partial b = \sum_n \delta_n$,
+    $\partial L/\partial x = \delta W^\top$.
+
+    Args:
+        n_in: number of input features ``D``.
+        n_out: number of output features ``M``.
+        rng: seed or ``numpy.random.Generator`` for the initial weights
+            (None: a fresh unseeded generator).
+        init: ``"xavier"`` (Glorot uniform, $U(\pm\sqrt{6/(D+M)})$, for sigmoid/tanh)
+            or ``"he"`` ($\mathcal N(0, 2/D)$, for ReLU). Biases start at zero.
+
+    Example:
+        >>> import numpy as np
+        >>> import backprop as bp
+        >>> layer = bp.Dense.from_arrays(np.array([[1.0, -1.0], [0.5, 2.0]]), np.array([0.0, 1.0]))
+        >>> layer.forward(np.array([[1.0, 1.0]])).tolist()
+        [[1.5, 2.0]]
+        >>> layer.backward(np.array([[1.0, 0.0]])).tolist()
+        [[1.0, 0.5]]
+        >>> layer.grads["W"].tolist(), layer.grads["b"].tolist()
+        ([[1.0, 0.0], [1.0, 0.0]], [1.0, 0.0])
+    """
+
+    def __init__(
+        self,
+        n_in: int,
+        n_out: int,
+        *,
+        rng: np.random.Generator | int | None = None,
+        init: Literal["xavier", "he"] = "xavier",
+    ) -> None:
+        n_in = positive_int(n_in, "n_in")
+        n_out = positive_int(n_out, "n_out")
+        gen = make_rng(rng)
+        if init == "xavier":
+            limit = np.sqrt(6.0 / (n_in + n_out))
+            w = gen.uniform(-limit, limit, size=(n_in, n_out))
+        elif init == "he":
+            w = gen.normal(0.0, np.sqrt(2.0 / n_in), size=(n_in, n_out))
+        else:
+            raise ValueError(f"init must be 'xavier' or 'he', got {init!r}")
+        self.params: dict[str, Array] = {"W": w, "b": np.zeros(n_out)}
+        self.grads: dict[str, Array] = {"W": np.zeros_like(w), "b": np.zeros(n_out)}
+        self._x: Array | None = None
+
+    @classmethod
+    def from_arrays(cls, W: Array, b: Array) -> Dense:
+        """Build a layer with the given weights ``W`` (``(D, M)``) and bias ``b`` (``(M,)``).
+
+        The arrays are copied. This is how the worked examples set hand-written weights.
+
+        Example:
+            >>> import numpy as np
+            >>> Dense.from_arrays(np.ones((3, 2)), np.zeros(2)).params["W"].shape
+            (3, 2)
+        """
+        W = as_float_array(W, "W", ndim=2)
+        b = as_float_array(b, "b", ndim=1)
+        check_shape(b, "b", (W.shape[1],))
+        layer = cls(W.shape[0], W.shape[1], rng=0)
+        layer.params["W"][...] = W
+        layer.params["b"][...] = b
+        return layer
+
+    @property
+    def n_in(self) -> int:
+        """Number of input features."""
+        return int(self.params["W"].shape[0])
+
+    @property
+    def n_out(self) -> int:
+        """Number of output features."""
+        return int(self.params["W"].shape[1])
+
+    def forward(self, x: Array) -> Array:
+        x = as_float_array(x, "x", ndim=2)
+        check_shape(x, "x", (None, self.n_in))
+        self._x = x
+        return x @ self.params["W"] + self.params["b"]
+
+    def backward(self, dout: Array) -> Array:
+        x = _require_forward(self._x, self)
+        dout = as_float_array(dout, "dout", ndim=2)
+        check_shape(dout, "dout", (x.shape[0], self.n_out))
+        self.grads["W"] = x.T @ dout
+        self.grads["b"] = dout.sum(axis=0)
+        return dout @ self.params["W"].T
+
+    def __repr__(self) -> str:
+        return f"Dense({self.n_in}, {self.n_out})"
+
+
+def sigmoid(z: Array) -> Array:
+    r"""Numerically stable logistic function $\sigma(z) = 1/(1+e^{-z})$.
+
+    For $z < 0$ it evaluates $e^{z}/(1+e^{z})$, so no ``exp`` overflows.
+
+    Example:
+        >>> import numpy as np
+        >>> np.round(sigmoid(np.array([-1000.0, 0.0, 2.0])), 4).tolist()
+        [0.0, 0.5, 0.8808]
+    """
+    out = np.empty_like(z, dtype=np.float64)
+    pos = z >= 0
+    out[pos] = 1.0 / (1.0 + np.exp(-z[pos]))
+    ez = np.exp(z[~pos])
+    out[~pos] = ez / (1.0 + ez)
+    return out
+
+
+def softmax(z: Array) -> Array:
+    r"""Row-wise softmax $e^{z_i - m}/\sum_j e^{z_j - m}$ with $m = \max_j z_j$ (no overflow).
+
+    Example:
+        >>> import numpy as np
+        >>> np.round(softmax(np.array([[1000.0, 1000.0], [0.0, np.log(3.0)]])), 4).tolist()
+        [[0.5, 0.5], [0.25, 0.75]]
+    """
+    e = np.exp(z - z.max(axis=-1, keepdims=True))
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+class _Activation:
+    """An elementwise layer with no parameters; subclasses define ``_f`` and ``_df``.
+
+    ``_df`` gets both the input and the output: several derivatives are cheapest
+    from the output (σ' = σ(1 − σ), tanh' = 1 − tanh²).
+    """
+
+    def __init__(self) -> None:
+        self.params: dict[str, Array] = {}
+        self.grads: dict[str, Array] = {}
+        self._x: Array | None = None
+        self._out: Array | None = None
+
+    def _f(self, x: Array) -> Array:
+        raise NotImplementedError
+
+    def _df(self, x: Array, out: Array) -> Array:
+        raise NotImplementedError
+
+    def forward(self, x: Array) -> Array:
+        x = as_float_array(x, "x")
+        self._x = x
+        self._out = self._f(x)
+        return self._out
+
+    def backward(self, dout: Array) -> Array:
+        out = _require_forward(self._out, self)
+        dout = _check_dout(dout, out)
+        assert self._x is not None
+        return dout * self._df(self._x, out)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}()"
+
+
+class Sigmoid(_Activation):
+    r"""Logistic activation $a = \sigma(z)$; backward uses $\sigma'(z) = a(1-a)$.
+
+    Example:
+        >>> import numpy as np
+        >>> s = Sigmoid()
+        >>> s.forward(np.array([[0.0]])).tolist()
+        [[0.5]]
+        >>> s.backward(np.array([[1.0]])).tolist()
+        [[0.25]]
+    """
+
+    def _f(self, x: Array) -> Array:
+        return sigmoid(x)
+
+    def _df(self, x: Array, out: Array) -> Array:
+        return out * (1.0 - out)
+
+
+class Tanh(_Activation):
+    r"""Hyperbolic tangent $a = \tanh z$; backward uses $\tanh'(z) = 1 - a^2$.
+
+    Example:
+        >>> import numpy as np
+        >>> t = Tanh()
+        >>> t.forward(np.array([[0.0]])).tolist()
+        [[0.0]]
+        >>> t.backward(np.array([[2.0]])).tolist()
+        [[2.0]]
+    """
+
+    def _f(self, x: Array) -> Array:
+        return np.tanh(x)
+
+    def _df(self, x: Array, out: Array) -> Array:
+        return 1.0 - out * out
+
+
+class ReLU(_Activation):
+    r"""Rectified linear unit $a = \max(0, z)$; $\partial a/\partial z$ is 1 where $z > 0$, else 0.
+
+    Example:
+        >>> import numpy as np
+        >>> r = ReLU()
+        >>> r.forward(np.array([[-2.0, 3.0]])).tolist()
+        [[0.0, 3.0]]
+        >>> r.backward(np.array([[5.0, 5.0]])).tolist()
+        [[0.0, 5.0]]
+    """
+
+    def _f(self, x: Array) -> Array:
+        return np.maximum(x, 0.0)
+
+    def _df(self, x: Array, out: Array) -> Array:
+        return (x > 0).astype(np.float64)
+
+
+class LeakyReLU(_Activation):
+    r"""Leaky ReLU: $a = z$ for $z > 0$, else $\alpha z$.
+
+    Args:
+        alpha: slope for negative inputs, ``0 <= alpha < 1``.
+
+    Example:
+        >>> import numpy as np
+        >>> r = LeakyReLU(alpha=0.1)
+        >>> r.forward(np.array([[-2.0, 3.0]])).tolist()
+        [[-0.2, 3.0]]
+        >>> r.backward(np.array([[1.0, 1.0]])).tolist()
+        [[0.1, 1.0]]
+    """
+
+    def __init__(self, alpha: float = 0.01) -> None:
+        super().__init__()
+        alpha = positive_float(alpha, "alpha", allow_zero=True)
+        if alpha >= 1.0:
+            raise ValueError(f"alpha must be in [0, 1), got {alpha}")
+        self.alpha = alpha
+
+    def _f(self, x: Array) -> Array:
+        return np.where(x > 0, x, self.alpha * x)
+
+    def _df(self, x: Array, out: Array) -> Array:
+        return np.where(x > 0, 1.0, self.alpha)
+
+    def __repr__(self) -> str:
+        return f"LeakyReLU(alpha={self.alpha})"
+
+
+class Softmax(_Activation):
+    r"""Softmax over the last axis: $a_i = e^{z_i}/\sum_j e^{z_j}$.
+
+    Its Jacobian is $\partial a_i/\partial z_j = a_i(\delta_{ij} - a_j)$, so the backward
+    pass is $\partial L/\partial z = a \odot (g - \sum_j g_j a_j)$ for upstream $g$.
+    For classification prefer the fused :func:`backprop.softmax_cross_entropy` on logits.
+
+    Example:
+        >>> import numpy as np
+        >>> s = Softmax()
+        >>> s.forward(np.array([[0.0, 0.0]])).tolist()
+        [[0.5, 0.5]]
+        >>> s.backward(np.array([[1.0, 0.0]])).tolist()
+        [[0.25, -0.25]]
+    """
+
+    def forward(self, x: Array) -> Array:
+        x = as_float_array(x, "x", ndim=2)
+        return super().forward(x)
+
+    def _f(self, x: Array) -> Array:
+        return softmax(x)
+
+    def backward(self, dout: Array) -> Array:
+        a = _require_forward(self._out, self)
+        g = _check_dout(dout, a)
+        return a * (g - (g * a).sum(axis=-1, keepdims=True))
+
+
+class Sequential:
+    """A stack of layers applied in order; itself a :class:`Layer`.
+
+    ``params`` and ``grads`` hold every child's arrays under ``"<index>.<name>"`` keys;
+    the arrays are the children's own, so an optimizer that updates ``params`` in
+    place updates the children.
+
+    Args:
+        *layers: the layers, first to last.
+
+    Example:
+        >>> import numpy as np
+        >>> import backprop as bp
+        >>> net = bp.Sequential(bp.Dense(2, 3, rng=0), bp.Tanh(), bp.Dense(3, 1, rng=1))
+        >>> net.forward(np.zeros((5, 2))).shape
+        (5, 1)
+        >>> sorted(net.params)
+        ['0.W', '0.b', '2.W', '2.b']
+        >>> net.backward(np.ones((5, 1))).shape
+        (5, 2)
+    """
+
+    def __init__(self, *layers: Layer) -> None:
+        if not layers:
+            raise ValueError("Sequential needs at least one layer, got none")
+        for i, layer in enumerate(layers):
+            if not isinstance(layer, Layer):
+                raise TypeError(f"layer {i} must provide params, grads, forward and backward, got {type(layer).__name__}")
+        self.layers: tuple[Layer, ...] = layers
+
+    @property
+    def params(self) -> dict[str, Array]:
+        """Every child's parameters, keyed ``"<index>.<name>"``."""
+        return {f"{i}.{k}": v for i, layer in enumerate(self.layers) for k, v in layer.params.items()}
+
+    @property
+    def grads(self) -> dict[str, Array]:
+        """Every child's gradients, keyed like ``params``."""
+        return {f"{i}.{k}": v for i, layer in enumerate(self.layers) for k, v in layer.grads.items()}
+
+    def forward(self, x: Array) -> Array:
+        for layer in self.layers:
+            x = layer.forward(x)
+        return x
+
+    def backward(self, dout: Array) -> Array:
+        for layer in reversed(self.layers):
+            dout = layer.backward(dout)
+        return dout
+
+    def __len__(self) -> int:
+        return len(self.layers)
+
+    def __getitem__(self, i: int) -> Layer:
+        return self.layers[i]
+
+    def __repr__(self) -> str:
+        return "Sequential(" + ", ".join(map(repr, self.layers)) + ")"
