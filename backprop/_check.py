@@ -29,7 +29,7 @@ def as_float_array(x: object, name: str, *, ndim: int | Iterable[int] | None = N
         TypeError: ``x`` is not an ndarray, or its dtype is not floating point.
         ValueError: wrong rank, no elements, or a NaN/inf entry.
 
-    Example:
+    Examples:
         >>> import numpy as np
         >>> as_float_array(np.array([[1.0, 2.0]]), "x", ndim=2).shape
         (1, 2)
@@ -59,7 +59,7 @@ def as_float_array(x: object, name: str, *, ndim: int | Iterable[int] | None = N
 def check_shape(x: Array, name: str, expected: tuple[int | None, ...]) -> None:
     """Raise ``ValueError`` unless ``x.shape`` matches ``expected`` (None matches any size).
 
-    Example:
+    Examples:
         >>> import numpy as np
         >>> check_shape(np.zeros((4, 3)), "x", (None, 2))
         Traceback (most recent call last):
@@ -79,7 +79,7 @@ def check_shape(x: Array, name: str, expected: tuple[int | None, ...]) -> None:
 def positive_int(value: object, name: str) -> int:
     """Return ``value`` if it is an int ≥ 1, else raise.
 
-    Example:
+    Examples:
         >>> positive_int(3, "n_in")
         3
         >>> positive_int(0, "n_in")
@@ -97,7 +97,7 @@ def positive_int(value: object, name: str) -> int:
 def positive_float(value: object, name: str, *, allow_zero: bool = False) -> float:
     """Return ``value`` as a float if it is finite and > 0 (or ≥ 0 with ``allow_zero``).
 
-    Example:
+    Examples:
         >>> positive_float(0.5, "lr")
         0.5
         >>> positive_float(-1.0, "lr")
@@ -117,7 +117,7 @@ def positive_float(value: object, name: str, *, allow_zero: bool = False) -> flo
 def make_rng(rng: np.random.Generator | int | None) -> np.random.Generator:
     """Turn a seed, a Generator or None (a fresh unseeded generator) into a Generator.
 
-    Example:
+    Examples:
         >>> int(make_rng(0).integers(10))
         8
     """

@@ -88,7 +88,7 @@ class Timing(dict[str, float]):
     Keys: ``"backprop_ms"``, and with PyTorch ``"torch_ms"`` and ``"ratio"``
     (backprop time / PyTorch time, below 1 means backprop is faster).
 
-    Example:
+    Examples:
         >>> Timing(backprop_ms=2.0, torch_ms=4.0, ratio=0.5)["ratio"]
         0.5
     """
@@ -129,7 +129,7 @@ def compare(
         block_s: target duration of one block, in seconds.
         pause_s: pause before each block, in seconds.
 
-    Example:
+    Examples:
         >>> t = compare(lambda: sum(range(100)), lambda: sum(range(200)), rounds=3, block_s=0.001, pause_s=0.0)
         >>> sorted(t), t["ratio"] > 0
         (['backprop_ms', 'ratio', 'torch_ms'], True)
@@ -275,7 +275,7 @@ def import_time_ms(module: str = "backprop", *, repeats: int = 7) -> float:
     uncounted run comes first, so the modules load from their compiled ``.pyc`` files as
     they do after ``pip install``.
 
-    Example:
+    Examples:
         >>> import_time_ms("json", repeats=1) > 0
         True
     """
@@ -328,7 +328,7 @@ def machine_info(torch: ModuleType | None = None) -> dict[str, Any]:
     Args:
         torch: the imported ``torch`` module, or None.
 
-    Example:
+    Examples:
         >>> info = machine_info()
         >>> sorted(info)
         ['blas', 'cores', 'cpu', 'date', 'numpy', 'platform', 'python', 'torch']
@@ -384,7 +384,7 @@ def run_benchmark(
         A JSON-ready dict: ``machine``, ``settings``, ``cases`` (key → title, times, ratio,
         target), ``conv_loops``, ``import`` and, with ``train``, ``train`` (seconds, accuracies, ratio).
 
-    Example:
+    Examples:
         >>> r = run_benchmark(rounds=1, quick=True, train=False, use_torch=False, log=lambda line: None)
         >>> sorted(r), sorted(r["cases"]), sorted(r["cases"]["mlp"])
         (['cases', 'conv_loops', 'import', 'machine', 'settings'], ['conv2d', 'mlp', 'rnn'], \
@@ -547,7 +547,7 @@ def _train_torch(torch: ModuleType) -> tuple[float, float]:
 def results_table(results: dict[str, Any]) -> str:
     """A Markdown table of a results dict (as written by ``--json``).
 
-    Example:
+    Examples:
         >>> r = {"cases": {"mlp": {"title": "MLP", "backprop_ms": 2.0, "torch_ms": 2.5,
         ...                        "ratio": 0.8, "target": 1.05}},
         ...      "import": {"backprop_ms": 120.0, "numpy_ms": 100.0, "target_ms": 150.0},
@@ -588,7 +588,7 @@ def results_table(results: dict[str, Any]) -> str:
 def machine_summary(results: dict[str, Any]) -> str:
     """One sentence naming the machine, versions and BLAS of a results dict.
 
-    Example:
+    Examples:
         >>> m = {"cpu": "AMD EPYC", "cores": 2, "python": "3.11.7", "numpy": "2.4.6",
         ...      "blas": {"name": "scipy-openblas", "version": "0.3.31", "kernel": "SkylakeX", "threads": 2},
         ...      "torch": {"version": "2.13.0+cpu", "threads": 2, "blas": "mkl"}, "date": "2026-01-01 00:00 UTC"}
@@ -632,7 +632,7 @@ def load_results(path: str | Path | None = None) -> dict[str, Any]:
         FileNotFoundError: no such file (the committed one exists only in a source checkout).
         ValueError: the file is not a results object.
 
-    Example:
+    Examples:
         >>> results = load_results()          # the committed docs/bench-results.json
         >>> sorted(results["cases"]), results["settings"]["quick"]
         (['conv2d', 'mlp', 'rnn'], False)
@@ -652,7 +652,7 @@ def load_results(path: str | Path | None = None) -> dict[str, Any]:
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The options of ``python -m backprop bench``.
 
-    Example:
+    Examples:
         >>> parser = argparse.ArgumentParser()
         >>> add_arguments(parser)
         >>> args = parser.parse_args(["--quick", "--json", "out.json"])

@@ -38,7 +38,7 @@ class _Parser(argparse.ArgumentParser):
 def build_parser() -> argparse.ArgumentParser:
     """The full parser, with one sub-command per entry of :data:`COMMANDS`.
 
-    Example:
+    Examples:
         >>> parser = build_parser()
         >>> parser.parse_args(["ann", "--seed", "3"]).seed
         3
@@ -60,7 +60,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     A bad argument or a bad value prints one line on stderr and returns 2.
 
-    Example:
+    Examples:
         >>> main(["ann"])
         ANN → Final Prediction: 0.98
         0

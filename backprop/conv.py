@@ -83,7 +83,7 @@ def conv_output_size(size: int, kernel: int, stride: int = 1, padding: int = 0) 
     Raises:
         ValueError: the kernel is larger than the padded input.
 
-    Example:
+    Examples:
         >>> conv_output_size(8, 3), conv_output_size(8, 3, padding=1), conv_output_size(7, 3, stride=2)
         (6, 8, 3)
     """
@@ -134,7 +134,7 @@ def im2col(x: Array, kh: int, kw: int, *, stride: int = 1, padding: int = 0) -> 
     Returns:
         An array of shape ``(C·kh·kw, N·Ho·Wo)``.
 
-    Example:
+    Examples:
         >>> import numpy as np
         >>> x = np.arange(9.0).reshape(1, 1, 3, 3)
         >>> im2col(x, 2, 2)                    # 4 patches of 2×2, one per column
@@ -193,7 +193,7 @@ def col2im(
     Returns:
         An array of shape ``x_shape`` (possibly a non-contiguous view).
 
-    Example:
+    Examples:
         >>> import numpy as np
         >>> ones = np.ones((4, 4))          # 4 patches of a 3×3 image, all gradients 1
         >>> col2im(ones, (1, 1, 3, 3), 2, 2)[0, 0]   # how many patches cover each pixel
@@ -287,7 +287,7 @@ def conv2d_forward_loop(x: Array, K: Array, b: Array, *, stride: int = 1, paddin
     Returns:
         ``(N, O, Ho, Wo)``.
 
-    Example:
+    Examples:
         >>> import numpy as np
         >>> x = np.array([[[[0.90, 0.50, 0.00], [0.95, 0.50, 0.01], [0.90, 0.50, 0.02]]]])
         >>> sobel_x = np.array([[[[1.0, 0.0, -1.0], [2.0, 0.0, -2.0], [1.0, 0.0, -1.0]]]])
@@ -333,7 +333,7 @@ def conv2d_backward_loop(
     Returns:
         ``(dx, dK, db)`` with the shapes of ``x``, ``K`` and ``(O,)``.
 
-    Example:
+    Examples:
         >>> import numpy as np
         >>> x = np.arange(9.0).reshape(1, 1, 3, 3)
         >>> dx, dK, db = conv2d_backward_loop(x, np.ones((1, 1, 2, 2)), np.ones((1, 1, 2, 2)))
@@ -396,7 +396,7 @@ class Conv2D:
             ``"xavier"`` (Glorot uniform with fan-in $C k_h k_w$ and fan-out $O k_h k_w$).
             Biases start at zero.
 
-    Example:
+    Examples:
         The Sobel-x edge detector on a patch with a bright left and a dark right side:
 
         >>> import numpy as np
@@ -450,7 +450,7 @@ class Conv2D:
     def from_arrays(cls, W: Array, b: Array, *, stride: int = 1, padding: int = 0) -> Conv2D:
         """A layer with the given kernels ``W`` (``(O, C, kh, kw)``) and biases ``b`` (``(O,)``), copied.
 
-        Example:
+        Examples:
             >>> import numpy as np
             >>> Conv2D.from_arrays(np.ones((2, 1, 3, 3)), np.zeros(2), padding=1)
             Conv2D(1, 2, kernel_size=(3, 3), stride=1, padding=1)
@@ -487,7 +487,7 @@ class Conv2D:
             ValueError: ``x_shape`` is not ``(N, C, H, W)`` with this layer's ``C``, or the
                 kernel does not fit in the padded input.
 
-        Example:
+        Examples:
             >>> Conv2D(1, 8, 3, padding=1, rng=0).output_shape((5, 1, 8, 8))
             (5, 8, 8, 8)
         """
@@ -557,7 +557,7 @@ class MaxPool2D:
         size: window height and width.
         stride: step between windows (``stride == size``: non-overlapping windows).
 
-    Example:
+    Examples:
         >>> import numpy as np
         >>> pool = MaxPool2D(2)
         >>> x = np.array([[[[1.0, 3.0, 0.0], [2.0, 0.0, 5.0], [7.0, 7.0, 9.0]]]])
@@ -613,7 +613,7 @@ class Flatten:
     Backward reshapes the gradient back to the input's shape: flattening moves numbers,
     it changes none, so the chain rule has nothing else to do.
 
-    Example:
+    Examples:
         >>> import numpy as np
         >>> f = Flatten()
         >>> f.forward(np.zeros((2, 3, 4, 4))).shape

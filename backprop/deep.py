@@ -47,7 +47,7 @@ class DeepNetwork:
             :meth:`predict_proba`).
         rng: seed or Generator for the initial weights.
 
-    Example:
+    Examples:
         >>> import numpy as np
         >>> x = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
         >>> y = np.array([0, 1, 1, 0])

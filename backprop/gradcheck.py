@@ -42,7 +42,7 @@ def numerical_gradient(f: Callable[[Array], float], x: Array, eps: float = 1e-5)
     Returns:
         An array of the shape of ``x``.
 
-    Example:
+    Examples:
         >>> import numpy as np
         >>> x = np.array([1.0, 2.0, 3.0])
         >>> np.round(numerical_gradient(lambda v: float(np.sum(v**2)), x), 6).tolist()
@@ -75,7 +75,7 @@ def relative_error(a: Array, b: Array) -> float:
 
     Norm-based, so a handful of tiny entries cannot blow it up; 0 when both are zero.
 
-    Example:
+    Examples:
         >>> import numpy as np
         >>> relative_error(np.array([1.0, 2.0]), np.array([1.0, 2.0]))
         0.0
@@ -110,7 +110,7 @@ def check_layer(layer: Layer, x: Array, *, eps: float = 1e-5, rng: np.random.Gen
     Returns:
         The largest relative error over $\partial L/\partial x$ and every parameter.
 
-    Example:
+    Examples:
         >>> import numpy as np
         >>> import backprop as bp
         >>> x = np.random.default_rng(0).normal(size=(4, 3))
@@ -140,7 +140,7 @@ def check_loss(loss: LossFn, pred: Array, target: Array, *, eps: float = 1e-5) -
         pred: a float64 prediction.
         target: the matching target.
 
-    Example:
+    Examples:
         >>> import numpy as np
         >>> import backprop as bp
         >>> p = np.array([[0.2, 0.7], [0.9, 0.4]])
@@ -160,7 +160,7 @@ def check_model(model: Layer, loss: LossFn, x: Array, y: Array, *, eps: float = 
     The check a training loop relies on: $L = \\text{loss}(\\text{model}(x), y)$, differentiated
     by ``backward`` from the loss's own gradient, against central differences of $L$.
 
-    Example:
+    Examples:
         >>> import numpy as np
         >>> import backprop as bp
         >>> rng = np.random.default_rng(0)

@@ -46,7 +46,7 @@ def save_params(layer: Layer, path: str | os.PathLike[str]) -> Path:
     Returns:
         The path written.
 
-    Example:
+    Examples:
         >>> import tempfile, pathlib
         >>> import numpy as np
         >>> import backprop as bp
@@ -78,7 +78,7 @@ def load_params(layer: Layer, path: str | os.PathLike[str]) -> Layer:
         ValueError: the file is not a readable ``.npz`` archive of plain arrays, or its keys,
             shapes or values do not fit ``layer`` (the message names expected and found).
 
-    Example:
+    Examples:
         >>> import tempfile, pathlib
         >>> import numpy as np
         >>> import backprop as bp

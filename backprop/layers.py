@@ -44,7 +44,7 @@ class Layer(Protocol):
         grads: $\\partial L/\\partial$ each parameter, same keys and shapes as ``params``,
             written by the last ``backward`` call.
 
-    Example:
+    Examples:
         >>> import backprop as bp
         >>> isinstance(bp.Dense(2, 3, rng=0), bp.Layer)
         True
@@ -97,7 +97,7 @@ class Dense:
         init: ``"xavier"`` (Glorot uniform, $U(\pm\sqrt{6/(D+M)})$, for sigmoid/tanh)
             or ``"he"`` ($\mathcal N(0, 2/D)$, for ReLU). Biases start at zero.
 
-    Example:
+    Examples:
         >>> import numpy as np
         >>> import backprop as bp
         >>> layer = bp.Dense.from_arrays(np.array([[1.0, -1.0], [0.5, 2.0]]), np.array([0.0, 1.0]))
@@ -137,7 +137,7 @@ class Dense:
 
         The arrays are copied. This is how the worked examples set hand-written weights.
 
-        Example:
+        Examples:
             >>> import numpy as np
             >>> Dense.from_arrays(np.ones((3, 2)), np.zeros(2)).params["W"].shape
             (3, 2)
@@ -183,7 +183,7 @@ def sigmoid(z: Array) -> Array:
 
     For $z < 0$ it evaluates $e^{z}/(1+e^{z})$, so no ``exp`` overflows.
 
-    Example:
+    Examples:
         >>> import numpy as np
         >>> np.round(sigmoid(np.array([-1000.0, 0.0, 2.0])), 4).tolist()
         [0.0, 0.5, 0.8808]
@@ -199,7 +199,7 @@ def sigmoid(z: Array) -> Array:
 def softmax(z: Array) -> Array:
     r"""Row-wise softmax $e^{z_i - m}/\sum_j e^{z_j - m}$ with $m = \max_j z_j$ (no overflow).
 
-    Example:
+    Examples:
         >>> import numpy as np
         >>> np.round(softmax(np.array([[1000.0, 1000.0], [0.0, np.log(3.0)]])), 4).tolist()
         [[0.5, 0.5], [0.25, 0.75]]
@@ -246,7 +246,7 @@ class _Activation:
 class Sigmoid(_Activation):
     r"""Logistic activation $a = \sigma(z)$; backward uses $\sigma'(z) = a(1-a)$.
 
-    Example:
+    Examples:
         >>> import numpy as np
         >>> s = Sigmoid()
         >>> s.forward(np.array([[0.0]])).tolist()
@@ -265,7 +265,7 @@ class Sigmoid(_Activation):
 class Tanh(_Activation):
     r"""Hyperbolic tangent $a = \tanh z$; backward uses $\tanh'(z) = 1 - a^2$.
 
-    Example:
+    Examples:
         >>> import numpy as np
         >>> t = Tanh()
         >>> t.forward(np.array([[0.0]])).tolist()
@@ -284,7 +284,7 @@ class Tanh(_Activation):
 class ReLU(_Activation):
     r"""Rectified linear unit $a = \max(0, z)$; $\partial a/\partial z$ is 1 where $z > 0$, else 0.
 
-    Example:
+    Examples:
         >>> import numpy as np
         >>> r = ReLU()
         >>> r.forward(np.array([[-2.0, 3.0]])).tolist()
@@ -306,7 +306,7 @@ class LeakyReLU(_Activation):
     Args:
         alpha: slope for negative inputs, ``0 <= alpha < 1``.
 
-    Example:
+    Examples:
         >>> import numpy as np
         >>> r = LeakyReLU(alpha=0.1)
         >>> r.forward(np.array([[-2.0, 3.0]])).tolist()
@@ -339,7 +339,7 @@ class Softmax(_Activation):
     pass is $\partial L/\partial z = a \odot (g - \sum_j g_j a_j)$ for upstream $g$.
     For classification prefer the fused :func:`backprop.softmax_cross_entropy` on logits.
 
-    Example:
+    Examples:
         >>> import numpy as np
         >>> s = Softmax()
         >>> s.forward(np.array([[0.0, 0.0]])).tolist()
@@ -371,7 +371,7 @@ class Sequential:
     Args:
         *layers: the layers, first to last.
 
-    Example:
+    Examples:
         >>> import numpy as np
         >>> import backprop as bp
         >>> net = bp.Sequential(bp.Dense(2, 3, rng=0), bp.Tanh(), bp.Dense(3, 1, rng=1))

@@ -43,7 +43,7 @@ def mse(pred: Array, target: Array) -> tuple[float, Array]:
     Returns:
         The loss and $\partial L/\partial\hat y$ (shape of ``pred``).
 
-    Example:
+    Examples:
         >>> import numpy as np
         >>> loss, grad = mse(np.array([[0.5], [1.0]]), np.array([[1.0], [1.0]]))
         >>> loss, grad.tolist()
@@ -68,7 +68,7 @@ def binary_cross_entropy(prob: Array, target: Array, *, eps: float = 1e-12) -> t
         target: labels in $[0, 1]$, the same shape.
         eps: clipping margin.
 
-    Example:
+    Examples:
         >>> import numpy as np
         >>> loss, grad = binary_cross_entropy(np.array([0.5, 0.5]), np.array([1.0, 0.0]))
         >>> round(loss, 4), grad.tolist()
@@ -103,7 +103,7 @@ def softmax_cross_entropy(logits: Array, labels: Array) -> tuple[float, Array]:
         labels: either ``(N,)`` integer class indices in ``[0, C)`` or an ``(N, C)``
             float array of one-hot (or soft) targets whose rows sum to 1.
 
-    Example:
+    Examples:
         >>> import numpy as np
         >>> z = np.array([[0.0, 0.0], [0.0, np.log(3.0)]])
         >>> loss, grad = softmax_cross_entropy(z, np.array([0, 1]))

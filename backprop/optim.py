@@ -40,7 +40,7 @@ class SGD:
         lr: learning rate $\eta > 0$.
         momentum: $\mu \in [0, 1)$.
 
-    Example:
+    Examples:
         >>> import numpy as np
         >>> import backprop as bp
         >>> layer = bp.Dense.from_arrays(np.array([[1.0]]), np.array([0.0]))
@@ -83,7 +83,7 @@ class Adam:
         beta2: decay of the second moment, in [0, 1).
         eps: added to the denominator.
 
-    Example:
+    Examples:
         >>> import numpy as np
         >>> import backprop as bp
         >>> layer = bp.Dense.from_arrays(np.array([[1.0]]), np.array([0.0]))

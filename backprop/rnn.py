@@ -81,7 +81,7 @@ class RNN:
         grads: the same keys, filled by ``backward``.
         dh0: $\partial L/\partial h_0$, ``(N, H)``, filled by ``backward``.
 
-    Example:
+    Examples:
         One unit, $W_x = 1$, $W_h = 0.5$, $b = 0$, inputs $0.5$ then $1$:
         $h_1 = \tanh 0.5 = 0.4621$, $h_2 = \tanh(1 + 0.5 h_1) = 0.8429$. With
         $\partial L/\partial h_2 = 1$: $\delta_2 = 1 - h_2^2 = 0.2895$,
@@ -145,7 +145,7 @@ class RNN:
 
         The arrays are copied.
 
-        Example:
+        Examples:
             >>> import numpy as np
             >>> RNN.from_arrays(np.zeros((2, 3)), np.eye(3), np.zeros(3))
             RNN(2, 3)
@@ -336,7 +336,7 @@ def clip_grad_norm(layer_or_grads: Layer | Mapping[str, Array], max_norm: float)
     Raises:
         ValueError: a gradient holds NaN or inf, or ``max_norm`` is not > 0.
 
-    Example:
+    Examples:
         >>> import numpy as np
         >>> grads = {"a": np.array([3.0]), "b": np.array([[4.0]])}
         >>> clip_grad_norm(grads, 1.0)

@@ -121,7 +121,7 @@ def trace(model: Sequential, x: Array, y: Array, loss: LossFn) -> Trace:
         y: the target for ``loss``.
         loss: e.g. :func:`backprop.mse`.
 
-    Example:
+    Examples:
         >>> import numpy as np
         >>> import backprop as bp
         >>> net = bp.Sequential(bp.Dense.from_arrays(np.array([[0.5], [-0.5]]), np.array([0.0])),

@@ -40,7 +40,7 @@ ANN_W2: Array = np.array([[0.1], [-0.1], [0.1], [0.0]])
 def build_ann(seed: int | None = None) -> Sequential:
     """The 2-4-1 tanh/sigmoid network: hand-written weights, or ``N(0,1) × 0.1`` ones for a seed.
 
-    Example:
+    Examples:
         >>> net = build_ann()
         >>> net
         Sequential(Dense(2, 4), Tanh(), Dense(4, 1), Sigmoid())
@@ -77,7 +77,7 @@ class ANNResult:
 def train_ann(*, seed: int | None = None, epochs: int = 1000, lr: float = 0.25) -> ANNResult:
     """Train :func:`build_ann` on (:data:`ANN_X`, :data:`ANN_Y`) with MSE and plain gradient descent.
 
-    Example:
+    Examples:
         >>> result = train_ann()
         >>> print(f"ANN → Final Prediction: {result.prediction:.2f}")
         ANN → Final Prediction: 0.98
@@ -106,7 +106,7 @@ def train_ann(*, seed: int | None = None, epochs: int = 1000, lr: float = 0.25) 
 def first_pass(seed: int | None = None) -> Trace:
     """The chain rule with numbers: the first forward/backward pass of the untrained network.
 
-    Example:
+    Examples:
         >>> print(first_pass().to_text())
         loss L = 0.2426
         ∂L/∂ŷ = [-0.9851]

@@ -71,7 +71,7 @@ EDGE_LR = 0.1
 def edge_layer() -> Conv2D:
     """A one-kernel :class:`~backprop.Conv2D` holding :data:`SOBEL_X` and bias 0.
 
-    Example:
+    Examples:
         >>> conv = edge_layer()
         >>> out = conv.forward(EDGE_PATCH.reshape(1, 1, 3, 3))
         >>> print(f"CNN → Convolution Output: {out[0, 0, 0, 0]:.2f}")
@@ -127,7 +127,7 @@ def edge_step(target: float = EDGE_TARGET, lr: float = EDGE_LR) -> EdgeStep:
         target: the desired output $y$.
         lr: the learning rate $\eta > 0$.
 
-    Example:
+    Examples:
         >>> s = edge_step()
         >>> print(f"out {s.output:.2f}, target {s.target:.2f}, loss {s.loss:.4f}, dL/dout {s.dout:.2f}")
         out 3.66, target 4.00, loss 0.1156, dL/dout -0.68
@@ -179,7 +179,7 @@ def edge_step(target: float = EDGE_TARGET, lr: float = EDGE_LR) -> EdgeStep:
 def edge_trace(target: float = EDGE_TARGET) -> Trace:
     """The forward/backward pass of the edge example recorded by :func:`backprop.trace`.
 
-    Example:
+    Examples:
         >>> print(edge_trace().to_text(2))
         loss L = 0.12
         ∂L/∂ŷ = [[[-0.68]]]
@@ -203,7 +203,7 @@ def _fmt_matrix(a: Array) -> str:
 def edge_report(step: EdgeStep, *, chain_rule: bool = False) -> list[str]:
     """The lines ``python -m backprop cnn`` prints for the worked example.
 
-    Example:
+    Examples:
         >>> for line in edge_report(edge_step()):
         ...     print(line)
         CNN → Convolution Output: 3.66
@@ -281,7 +281,7 @@ def load_digits_split() -> DigitsData:
     Raises:
         ImportError: scikit-learn is not installed (``pip install 'backprop[data]'``).
 
-    Example:
+    Examples:
         >>> data = load_digits_split()
         >>> data.x_train.shape, data.x_test.shape, sorted(set(data.y_test.tolist())) == list(range(10))
         ((1437, 1, 8, 8), (360, 1, 8, 8), True)
@@ -295,7 +295,7 @@ def load_digits_split() -> DigitsData:
 def build_cnn(rng: np.random.Generator | int | None = 0) -> Sequential:
     """The digits network: conv → ReLU → pool → flatten → dense → ReLU → dense (10 logits).
 
-    Example:
+    Examples:
         >>> import numpy as np
         >>> net = build_cnn(0)
         >>> net.forward(np.zeros((5, 1, 8, 8))).shape
@@ -318,7 +318,7 @@ def build_cnn(rng: np.random.Generator | int | None = 0) -> Sequential:
 def accuracy(model: Layer, x: Array, labels: np.ndarray) -> float:
     """Fraction of ``x`` whose largest logit is the label.
 
-    Example:
+    Examples:
         >>> import numpy as np
         >>> import backprop as bp
         >>> net = bp.Dense.from_arrays(np.eye(2), np.zeros(2))
@@ -375,7 +375,7 @@ def train_digits(
         seed: seed for the weights and the shuffling.
         progress: called as ``progress(epoch, epochs, mean_loss)`` after each epoch.
 
-    Example:
+    Examples:
         >>> result = train_digits(epochs=2)
         >>> len(result.losses), result.losses[1] < result.losses[0], result.test_accuracy > 0.9
         (2, True, True)
@@ -423,7 +423,7 @@ def input_gradient(model: Layer, x: Array, labels: np.ndarray) -> Array:
     Returns:
         An array of the shape of ``x``.
 
-    Example:
+    Examples:
         >>> import numpy as np
         >>> g = input_gradient(build_cnn(0), np.full((1, 1, 8, 8), 0.5), np.array([3]))
         >>> g.shape
@@ -436,7 +436,7 @@ def input_gradient(model: Layer, x: Array, labels: np.ndarray) -> Array:
 def progress_bar(epoch: int, epochs: int, loss: float, width: int = 20) -> str:
     """One line of the training progress display.
 
-    Example:
+    Examples:
         >>> progress_bar(3, 10, 0.12345, width=10)
         'epoch  3/10 [###.......] loss 0.1235'
     """

@@ -30,7 +30,7 @@ def spiral(
     Returns:
         ``x`` of shape ``(n_per_class * classes, 2)`` and labels ``y`` of shape ``(N,)``.
 
-    Example:
+    Examples:
         >>> x, y = spiral(50, 3)
         >>> x.shape, y.shape, np.bincount(y).tolist()
         ((150, 2), (150,), [50, 50, 50])
@@ -63,7 +63,7 @@ def train_spiral(
     Returns:
         The network, the loss of every epoch, the train and the test accuracy.
 
-    Example:
+    Examples:
         >>> net, losses, train_acc, test_acc = train_spiral(epochs=150)
         >>> test_acc >= 0.95
         True
@@ -84,7 +84,7 @@ def layer_gradient_norms(
 ) -> list[float]:
     """‖∂L/∂W‖ of every dense layer (input side first) for one batch at initialisation.
 
-    Example:
+    Examples:
         >>> sig = layer_gradient_norms("sigmoid")
         >>> relu = layer_gradient_norms("relu")
         >>> sig[0] / sig[-1] < 0.01, relu[0] / relu[-1] > 0.1

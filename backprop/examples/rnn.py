@@ -78,7 +78,7 @@ def build_rnn(*, bptt_steps: int | None = None) -> Sequential:
     Args:
         bptt_steps: passed to :class:`~backprop.RNN` (None: full BPTT).
 
-    Example:
+    Examples:
         >>> net = build_rnn()
         >>> net
         Sequential(RNN(2, 4), Dense(4, 1), Sigmoid())
@@ -117,7 +117,7 @@ def train_rnn(*, epochs: int = 200, lr: float = 0.1, bptt_steps: int | None = No
         lr: learning rate.
         bptt_steps: None for full BPTT, or the truncation length.
 
-    Example:
+    Examples:
         >>> result = train_rnn()
         >>> print(f"RNN → Final Prediction: {result.prediction:.2f}")
         RNN → Final Prediction: 0.92
@@ -159,7 +159,7 @@ def first_pass(net: Sequential | None = None) -> str:
     Args:
         net: a network built like :func:`build_rnn` (default: a fresh one).
 
-    Example:
+    Examples:
         >>> print(first_pass())
         prediction ŷ = 0.4315, loss L = (ŷ − y)² = 0.3232, ∂L/∂ŷ = -1.1371
         t  h_t                                ∂L/∂h_t                            δ_t = ∂L/∂a_t
@@ -228,7 +228,7 @@ def simplified_bptt_pitfall(rnn: RNN, x: Array, dh_last: Array) -> dict[str, Arr
     Returns:
         ``{"W_x", "W_h", "b"}`` as this shortcut computes them.
 
-    Example:
+    Examples:
         >>> net = build_rnn()
         >>> _, dpred = mse(net.forward(RNN_X), RNN_Y)
         >>> dh_last = net.layers[1].backward(net.layers[2].backward(dpred))    # ∂L/∂h_3
@@ -277,7 +277,7 @@ def hidden_grad_norms(scale: float, *, x_scale: float = 0.01, T: int = 60, H: in
     Returns:
         The norms averaged over the 16 sequences, shape ``(T,)``.
 
-    Example:
+    Examples:
         >>> norms = hidden_grad_norms(0.5)
         >>> print(f"{norms[-1]:.3f} {norms[-11]:.1e} {norms[0]:.1e}")    # at h_60, h_50 and h_1
         1.000 9.8e-04 1.7e-18
@@ -298,7 +298,7 @@ def truncation_error(scale: float, bptt_steps: int, *, x_scale: float = 0.5, T: 
     Same setup as :func:`hidden_grad_norms`, but the loss reads every state (a fixed random
     $\partial L/\partial h_t$ at each step), as in sequence labelling or language modelling.
 
-    Example:
+    Examples:
         >>> print(f"{truncation_error(0.5, 5):.1e} {truncation_error(1.5, 5):.1e}")
         1.2e-02 8.8e-01
         >>> truncation_error(0.5, 40)                           # k >= T: exactly full BPTT
@@ -323,7 +323,7 @@ def truncation_error(scale: float, bptt_steps: int, *, x_scale: float = 0.5, T: 
 def load_text() -> str:
     """Shakespeare's Sonnet 18 (public domain), the text of the next-character task.
 
-    Example:
+    Examples:
         >>> text = load_text()
         >>> text.splitlines()[0]
         "Shall I compare thee to a summer's day?"
@@ -336,7 +336,7 @@ def load_text() -> str:
 def one_hot(indices: np.ndarray, n: int) -> Array:
     """One-hot encode an integer array of any shape: ``(...)`` → ``(..., n)``.
 
-    Example:
+    Examples:
         >>> one_hot(np.array([[0, 2]]), 3).tolist()
         [[[1.0, 0.0, 0.0], [0.0, 0.0, 1.0]]]
     """
@@ -362,7 +362,7 @@ class NextCharModel:
         hidden: hidden units ``H``.
         rng: seed or Generator for the initial weights.
 
-    Example:
+    Examples:
         >>> model = NextCharModel(vocab=5, hidden=8, rng=0)
         >>> model.forward(one_hot(np.array([[0, 1, 2]]), 5)).shape
         (3, 5)
@@ -457,7 +457,7 @@ def train_text(
         seed: seed for the initial weights and the windows.
         eval_every: score the whole text every this many steps (and after the last).
 
-    Example:
+    Examples:
         >>> result = train_text(steps=100)
         >>> print(f"{result.eval_losses[0]:.2f} → {result.eval_losses[-1]:.2f} nats per character")
         3.72 → 0.39 nats per character
@@ -507,7 +507,7 @@ def train_text(
 def complete(result: TextResult, prompt: str, n: int) -> str:
     """Extend ``prompt`` by ``n`` characters, each the model's most likely next one (greedy).
 
-    Example:
+    Examples:
         >>> result = train_text(steps=20)
         >>> len(complete(result, "Shall I", 10))
         17

@@ -42,7 +42,7 @@ TRILAYER_Y: Array = np.array([[0, 1, 1, 0]], dtype=np.float64).T
 def bilayer(iterations: int = 10_000) -> Array:
     """Train the net without a hidden layer; return its output on :data:`X`, shape ``(4, 1)``.
 
-    Example:
+    Examples:
         >>> print(np.array2string(bilayer()[:, 0], precision=8))
         [0.00966449 0.00786506 0.99358898 0.99211957]
     """
@@ -63,7 +63,7 @@ def trilayer(iterations: int = 60_000, report_every: int = 10_000) -> tuple[Arra
         The output on :data:`X` (shape ``(4, 1)``, from the last iteration's forward pass)
         and the mean absolute error recorded every ``report_every`` iterations.
 
-    Example:
+    Examples:
         >>> out, errors = trilayer()
         >>> print(np.array2string(out[:, 0], precision=8))
         [0.00260572 0.99672209 0.99701711 0.00386759]

@@ -57,13 +57,13 @@ class TwoLayerNet:
             The loss that is optimised is the loss that is reported.
         rng: seed or Generator for the initial weights.
 
-    Example:
+    Examples:
         >>> net = TwoLayerNet(2, 4, 1, init_scale=1.0, rng=0)
         >>> log = net.train(XOR_X, XOR_Y, epochs=1000, lr=1.0)
         >>> [f"{e.mse:.4f}" for e in log[::3]]
         ['0.3430', '0.1871', '0.0043', '0.0007']
         >>> np.round(net.forward(XOR_X)[:, 0], 2).tolist()
-        [0.05, 0.95, 0.95, 0.05]
+        [0.0, 0.98, 0.98, 0.03]
     """
 
     def __init__(
@@ -149,7 +149,7 @@ def train_xor(
 ) -> tuple[TwoLayerNet, list[LogEntry]]:
     """Train a :class:`TwoLayerNet` (binary cross-entropy) on XOR.
 
-    Example:
+    Examples:
         >>> _, log = train_xor(init_scale=0.01, lr=0.1)   # tiny weights: stuck on the plateau
         >>> f"{log[-1].mse:.4f}"
         '0.2500'

@@ -43,7 +43,7 @@ _STYLE = {
 def new_figure(width: float = 6.4, height: float = 3.2) -> Figure:
     """A figure in the project's style, not attached to any GUI backend.
 
-    Example:
+    Examples:
         >>> new_figure(4, 2).get_size_inches().tolist()
         [4.0, 2.0]
     """
@@ -52,12 +52,17 @@ def new_figure(width: float = 6.4, height: float = 3.2) -> Figure:
 
 
 def to_svg(fig: Figure) -> bytes:
-    """Render ``fig`` as SVG bytes with no date stamp (byte-identical across runs).
+    """Render ``fig`` as SVG bytes with no date stamp.
 
-    Example:
-        >>> fig = new_figure(2, 2)
-        >>> _ = fig.add_subplot().plot([0, 1], [1, 0])
-        >>> to_svg(fig) == to_svg(fig)
+    The same figure drawn afresh gives the same bytes on every run (render a new figure
+    each time: a second render of one figure re-runs the layout and can move it slightly).
+
+    Examples:
+        >>> def draw() -> bytes:
+        ...     fig = new_figure(2, 2)
+        ...     _ = fig.add_subplot().plot([0, 1], [1, 0])
+        ...     return to_svg(fig)
+        >>> draw() == draw()
         True
     """
     matplotlib.rcParams.update(_STYLE)
@@ -86,7 +91,7 @@ def save(fig: Figure, path: str | Path) -> Path:
 def all_figures() -> dict[str, Callable[[], Figure]]:
     """Every figure of every family, by file stem (e.g. ``"ann_dW"``).
 
-    Example:
+    Examples:
         >>> "ann_dW" in all_figures()
         True
     """

@@ -16,9 +16,9 @@ __all__ = ["FIGURES", "ann_gradients", "classic_errors"]
 def ann_gradients(seed: int | None = None) -> Figure:
     """∂L/∂W of both layers at the first step (heatmaps) and their norms over training.
 
-    Example:
-        >>> len(ann_gradients().axes)
-        5
+    Examples:
+        >>> len(ann_gradients().axes)  # two heatmaps, their colour bar, the curves
+        4
     """
     result = train_ann(seed=seed)
     fig = new_figure(7.0, 2.8)
@@ -49,7 +49,7 @@ def ann_gradients(seed: int | None = None) -> Figure:
 def classic_errors() -> Figure:
     """Mean absolute error of the trilayer "11 lines" net, every 1,000 iterations.
 
-    Example:
+    Examples:
         >>> classic_errors().axes[0].get_yscale()
         'log'
     """

@@ -48,7 +48,7 @@ def _heatmap(ax: Axes, a: Array, title: str, limit: float, *, annotate: bool = T
 def edge_gradients() -> Figure:
     """The worked example as heatmaps: patch, kernel, ∂L/∂K, ∂L/∂patch and the kernel after one step.
 
-    Example:
+    Examples:
         >>> len(edge_gradients().axes)
         5
     """
@@ -68,7 +68,7 @@ def edge_gradients() -> Figure:
 def digit_kernel_gradients() -> Figure:
     """∂L/∂K of the 32 first-layer kernels of the untrained digits CNN, for its first batch of 32 images.
 
-    Example:
+    Examples:
         >>> len(digit_kernel_gradients().axes)
         32
     """
@@ -93,7 +93,7 @@ def digit_saliency(model: Layer | None = None, data: DigitsData | None = None) -
         model: a trained digits network (default: a shared run of :func:`train_digits`).
         data: its data split (default: the run's).
 
-    Example:
+    Examples:
         >>> len(digit_saliency().axes)
         12
     """
@@ -122,7 +122,7 @@ def digit_saliency(model: Layer | None = None, data: DigitsData | None = None) -
 def training_curve(result: DigitsResult | None = None) -> Figure:
     """Training loss and test accuracy of the digits CNN, epoch by epoch.
 
-    Example:
+    Examples:
         >>> len(training_curve().axes)
         2
     """

@@ -15,7 +15,7 @@ __all__ = ["FIGURES", "dnn_decision", "dnn_gradient_norms"]
 def dnn_gradient_norms(depth: int = 8, width: int = 32) -> Figure:
     """‖∂L/∂W‖ per layer at initialisation for sigmoid, tanh and ReLU hidden layers.
 
-    Example:
+    Examples:
         >>> len(dnn_gradient_norms(depth=3).axes[0].lines)
         3
     """
@@ -34,7 +34,7 @@ def dnn_gradient_norms(depth: int = 8, width: int = 32) -> Figure:
 def dnn_decision() -> Figure:
     """The trained spiral classifier's decision regions, with the data.
 
-    Example:
+    Examples:
         >>> len(dnn_decision().axes)
         2
     """

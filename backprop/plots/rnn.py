@@ -18,7 +18,7 @@ SCALES = (0.5, 0.9, 1.0, 1.5, 3.0)
 def rnn_gradient_norms() -> Figure:
     """‖∂L/∂h_t‖ over t for several recurrent weight scales, with small and with large inputs.
 
-    Example:
+    Examples:
         >>> [ax.get_yscale() for ax in rnn_gradient_norms().axes]
         ['log', 'log']
     """
@@ -40,7 +40,7 @@ def rnn_gradient_norms() -> Figure:
 def truncation_figure() -> Figure:
     """Relative error of ∂L/∂W_h under truncated BPTT against full BPTT, as the window k grows.
 
-    Example:
+    Examples:
         >>> truncation_figure().axes[0].get_xlabel()
         'bptt_steps k'
     """
@@ -60,7 +60,7 @@ def truncation_figure() -> Figure:
 def clipping_effect() -> Figure:
     """Sonnet task, plain SGD with learning rate 2: without clipping it blows up, with clipping it learns.
 
-    Example:
+    Examples:
         >>> len(clipping_effect().axes)
         2
     """
@@ -87,7 +87,7 @@ def clipping_effect() -> Figure:
 def text_learning_curve() -> Figure:
     """Learning curve of the next-character model on Sonnet 18 (Adam, clipping at norm 1).
 
-    Example:
+    Examples:
         >>> text_learning_curve().axes[0].get_ylabel()
         'cross-entropy (nats per character)'
     """

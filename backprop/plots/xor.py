@@ -16,8 +16,8 @@ SCALES = (0.01, 0.1, 0.5, 1.0, 2.0)
 def xor_loss_curves(lr: float = 1.0, epochs: int = 2000, seed: int = 0) -> Figure:
     """MSE on XOR over training for several initial weight scales (same learning rate and seed).
 
-    Example:
-        >>> len(xor_loss_curves(epochs=200).axes[0].lines)
+    Examples:
+        >>> len(xor_loss_curves(epochs=200).axes[0].get_legend().get_texts())
         5
     """
     fig = new_figure(6.4, 3.0)
