@@ -1,4 +1,4 @@
-"""``python -m backprop``: see :mod:`backprop.cli`."""
+"""``python -m backprop``: see `backprop.cli`."""
 
 from backprop.cli import main
 

@@ -83,7 +83,7 @@ Log = Callable[[str], None]
 
 
 class Timing(dict[str, float]):
-    """The result of :func:`compare`: median times in milliseconds and the median ratio.
+    """The result of `compare`: median times in milliseconds and the median ratio.
 
     Keys: ``"backprop_ms"``, and with PyTorch ``"torch_ms"`` and ``"ratio"``
     (backprop time / PyTorch time, below 1 means backprop is faster).
@@ -374,7 +374,7 @@ def run_benchmark(
     """Run every measurement and return the results (the ``--json`` content).
 
     Args:
-        rounds: rounds per workload (see :func:`compare`).
+        rounds: rounds per workload (see `compare`).
         quick: shorter blocks and pauses and fewer import runs: a smoke test, not a measurement.
         train: also time training the digits CNN (needs scikit-learn; skipped without it).
         use_torch: compare with PyTorch when it is installed.
@@ -626,7 +626,7 @@ def load_results(path: str | Path | None = None) -> dict[str, Any]:
     """Read a results file written by ``python -m backprop bench --json FILE``.
 
     Args:
-        path: the file; None for :data:`RESULTS_FILE`, the one committed with the docs.
+        path: the file; None for `RESULTS_FILE`, the one committed with the docs.
 
     Raises:
         FileNotFoundError: no such file (the committed one exists only in a source checkout).

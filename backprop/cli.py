@@ -36,7 +36,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The full parser, with one sub-command per entry of :data:`COMMANDS`.
+    """The full parser, with one sub-command per entry of `COMMANDS`.
 
     Examples:
         >>> parser = build_parser()

@@ -1,4 +1,4 @@
-r"""Convolutional layers: :class:`Conv2D`, :class:`MaxPool2D` and :class:`Flatten`.
+r"""Convolutional layers: `Conv2D`, `MaxPool2D` and `Flatten`.
 
 Images are batches of shape ``(N, C, H, W)``: ``N`` images, ``C`` channels, ``H`` rows and
 ``W`` columns (the layout PyTorch uses). A convolution layer holds ``O`` kernels of shape
@@ -13,10 +13,10 @@ zeros. Each output number is a sum of products of one input patch with the kerne
 
 Two implementations live here, and the tests check that they agree:
 
-* :func:`conv2d_forward_loop` / :func:`conv2d_backward_loop` visit one output position at a
+* `conv2d_forward_loop` / `conv2d_backward_loop` visit one output position at a
   time: slow, but they read like the formula.
-* :class:`Conv2D` rearranges every patch into a column (:func:`im2col`) so that the whole
-  layer is one matrix product, and sends gradients back through :func:`col2im`.
+* `Conv2D` rearranges every patch into a column (`im2col`) so that the whole
+  layer is one matrix product, and sends gradients back through `col2im`.
 """
 
 from __future__ import annotations
@@ -177,18 +177,18 @@ def _im2col(
 def col2im(
     cols: Array, x_shape: tuple[int, int, int, int], kh: int, kw: int, *, stride: int = 1, padding: int = 0
 ) -> Array:
-    """The adjoint of :func:`im2col`: add every column back onto the patch it came from.
+    """The adjoint of `im2col`: add every column back onto the patch it came from.
 
     Where patches overlap their contributions add up, which is exactly what the chain rule
     asks of a gradient: an input pixel that fed several outputs collects the gradient of each.
 
     Args:
-        cols: shape ``(C·kh·kw, N·Ho·Wo)``, laid out as :func:`im2col` returns it.
+        cols: shape ``(C·kh·kw, N·Ho·Wo)``, laid out as `im2col` returns it.
         x_shape: the shape ``(N, C, H, W)`` of the images the columns came from.
         kh: kernel height.
         kw: kernel width.
-        stride: as for :func:`im2col`.
-        padding: as for :func:`im2col`; the padded border is dropped from the result.
+        stride: as for `im2col`.
+        padding: as for `im2col`; the padded border is dropped from the result.
 
     Returns:
         An array of shape ``x_shape`` (possibly a non-contiguous view).
@@ -232,7 +232,7 @@ def _input_grad_stride1(
 ) -> tuple[Array, Array]:
     """dL/dx of a stride-1 convolution: ``col2im(K_mat.T @ G)`` with contiguous adds.
 
-    The same sum as :func:`col2im`, arranged for speed: each output row of ``G`` is widened
+    The same sum as `col2im`, arranged for speed: each output row of ``G`` is widened
     with zeros to the padded input's width ``Wp``. Then kernel offset ``(p, q)`` is a plain
     shift by ``p·Wp + q`` of each flattened image, and each of the ``kh·kw`` additions runs
     over long contiguous stretches instead of rows of ``Wo`` numbers. Returns ``dx`` and the
@@ -314,7 +314,7 @@ def conv2d_forward_loop(x: Array, K: Array, b: Array, *, stride: int = 1, paddin
 def conv2d_backward_loop(
     x: Array, K: Array, dout: Array, *, stride: int = 1, padding: int = 0
 ) -> tuple[Array, Array, Array]:
-    r"""Reference backward pass of :func:`conv2d_forward_loop`, one output position at a time.
+    r"""Reference backward pass of `conv2d_forward_loop`, one output position at a time.
 
     Output ``(n, o, i, j)`` was ``sum(patch * K[o]) + b[o]``, so its upstream gradient
     $g = \partial L/\partial\,\text{out}[n, o, i, j]$ flows back as
@@ -370,14 +370,14 @@ def conv2d_backward_loop(
 class Conv2D:
     r"""2-D convolution (cross-correlation, as ``torch.nn.Conv2d``) over ``(N, C, H, W)`` images.
 
-    Forward, with $X = $ :func:`im2col` $(x)$ of shape ``(C·kh·kw, N·Ho·Wo)`` and the kernels
+    Forward, with $X = \operatorname{im2col}(x)$ of shape ``(C·kh·kw, N·Ho·Wo)`` and the kernels
     flattened to $K_{\text{mat}}$ of shape ``(O, C·kh·kw)``: $\text{out} = K_{\text{mat}} X + b$,
     one matrix product.
 
     Backward, for upstream $G = \partial L/\partial\,\text{out}$ rearranged to ``(O, N·Ho·Wo)``:
     $\partial L/\partial K = G X^\top$ (the correlation of the input with the upstream gradient),
     $\partial L/\partial b = \sum G$ over images and positions, and
-    $\partial L/\partial x = $ :func:`col2im` $(K_{\text{mat}}^\top G)$ (the full convolution of
+    $\partial L/\partial x = \operatorname{col2im}(K_{\text{mat}}^\top G)$ (the full convolution of
     $G$ with the flipped kernels).
 
     The forward output is a transposed view of the product ``(O, N·Ho·Wo)`` (no copy is made);
@@ -608,7 +608,7 @@ class MaxPool2D:
 
 
 class Flatten:
-    """Reshape ``(N, ...)`` to ``(N, features)``, so a :class:`~backprop.Dense` layer can follow.
+    """Reshape ``(N, ...)`` to ``(N, features)``, so a `Dense` layer can follow.
 
     Backward reshapes the gradient back to the input's shape: flattening moves numbers,
     it changes none, so the chain rule has nothing else to do.

@@ -37,14 +37,14 @@ _HIDDEN = {"relu": ReLU, "tanh": Tanh, "sigmoid": Sigmoid}
 
 
 class DeepNetwork:
-    """A fully connected network of any depth; a :class:`~backprop.Layer` itself.
+    """A fully connected network of any depth; a `Layer` itself.
 
     Args:
         layer_sizes: ``[n_inputs, hidden_1, ..., hidden_k, n_outputs]`` (at least two entries).
         hidden: hidden activation, ``"relu"``, ``"tanh"`` or ``"sigmoid"``.
         output: ``"sigmoid"`` (binary cross-entropy; ``forward`` returns probabilities) or
             ``"softmax"`` (categorical cross-entropy; ``forward`` returns logits, see
-            :meth:`predict_proba`).
+            `predict_proba`).
         rng: seed or Generator for the initial weights.
 
     Examples:

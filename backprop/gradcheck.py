@@ -102,7 +102,7 @@ def check_layer(layer: Layer, x: Array, *, eps: float = 1e-5, rng: np.random.Gen
     $\partial L/\partial x$) and every entry of ``grads`` with numerical derivatives.
 
     Args:
-        layer: any :class:`~backprop.Layer`, including a :class:`~backprop.Sequential`.
+        layer: any `Layer`, including a `Sequential`.
         x: a float64 input of the shape the layer expects.
         eps: finite-difference step.
         rng: seed or Generator for ``G``.
@@ -136,7 +136,7 @@ def check_loss(loss: LossFn, pred: Array, target: Array, *, eps: float = 1e-5) -
     """Relative error of a loss function's returned gradient against central differences.
 
     Args:
-        loss: a function ``(pred, target) -> (loss, dloss_dpred)`` such as :func:`backprop.mse`.
+        loss: a function ``(pred, target) -> (loss, dloss_dpred)`` such as `backprop.mse`.
         pred: a float64 prediction.
         target: the matching target.
 

@@ -1,7 +1,7 @@
-"""Save a layer's parameters to a ``.npz`` file and load them back, for any :class:`~backprop.Layer`.
+"""Save a layer's parameters to a ``.npz`` file and load them back, for any `Layer`.
 
 The file holds one array per entry of ``layer.params`` (keys such as ``"0.W"`` for a
-:class:`~backprop.Sequential`) and nothing else: it is read with ``allow_pickle=False``, so
+`Sequential`) and nothing else: it is read with ``allow_pickle=False``, so
 loading a file can never run code. Loading checks that the file has exactly the layer's keys,
 shapes and finite float values before anything is copied, so a mismatched file leaves the layer
 untouched.
@@ -40,7 +40,7 @@ def save_params(layer: Layer, path: str | os.PathLike[str]) -> Path:
     """Write every array of ``layer.params`` to the ``.npz`` file ``path`` (overwritten if it exists).
 
     Args:
-        layer: any layer or :class:`~backprop.Sequential`.
+        layer: any layer or `Sequential`.
         path: the file to write; must end in ``.npz``.
 
     Returns:
@@ -68,7 +68,7 @@ def load_params(layer: Layer, path: str | os.PathLike[str]) -> Layer:
 
     Args:
         layer: a layer built with the same architecture as the one saved.
-        path: a file written by :func:`save_params`.
+        path: a file written by `save_params`.
 
     Returns:
         ``layer`` itself.

@@ -337,7 +337,7 @@ class Softmax(_Activation):
 
     Its Jacobian is $\partial a_i/\partial z_j = a_i(\delta_{ij} - a_j)$, so the backward
     pass is $\partial L/\partial z = a \odot (g - \sum_j g_j a_j)$ for upstream $g$.
-    For classification prefer the fused :func:`backprop.softmax_cross_entropy` on logits.
+    For classification prefer the fused `backprop.softmax_cross_entropy` on logits.
 
     Examples:
         >>> import numpy as np
@@ -362,7 +362,7 @@ class Softmax(_Activation):
 
 
 class Sequential:
-    """A stack of layers applied in order; itself a :class:`Layer`.
+    """A stack of layers applied in order; itself a `Layer`.
 
     ``params`` and ``grads`` hold every child's arrays under ``"<index>.<name>"`` keys;
     the arrays are the children's own, so an optimizer that updates ``params`` in

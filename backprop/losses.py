@@ -2,11 +2,11 @@ r"""Loss functions. Each returns ``(loss, dloss_dprediction)``.
 
 Conventions, stated once and used everywhere:
 
-* Every loss is a **mean**: over all elements for :func:`mse` and
-  :func:`binary_cross_entropy`, over the batch for :func:`softmax_cross_entropy`.
+* Every loss is a **mean**: over all elements for `mse` and
+  `binary_cross_entropy`, over the batch for `softmax_cross_entropy`.
   These are PyTorch's defaults (``reduction="mean"``), so numbers can be compared
   with it directly.
-* :func:`mse` has **no** ½ in front. Tutorials that write $\tfrac12(y-\hat y)^2$ get a
+* `mse` has **no** ½ in front. Tutorials that write $\tfrac12(y-\hat y)^2$ get a
   gradient half as large, which is the same as halving the learning rate.
 * The returned gradient is $\partial L/\partial\hat y$ — the direction of steepest
   *ascent*. Gradient descent subtracts it: $\theta \leftarrow \theta - \eta\,\partial L/\partial\theta$.

@@ -1,7 +1,7 @@
 r"""Optimizers: turn the gradients a backward pass left in ``layer.grads`` into updates.
 
 Every update goes *against* the gradient (descent) and happens in place, so a
-:class:`~backprop.Sequential` passes the change on to its children.
+`Sequential` passes the change on to its children.
 """
 
 from __future__ import annotations

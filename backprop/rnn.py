@@ -47,7 +47,7 @@ __all__ = ["RNN", "clip_grad_norm"]
 class RNN:
     r"""Elman recurrent layer $h_t = \tanh(x_t W_x + h_{t-1} W_h + b)$ with (truncated) BPTT.
 
-    The formulas of the backward pass are in the module docstring (:mod:`backprop.rnn`).
+    The formulas of the backward pass are in the module docstring (`backprop.rnn`).
 
     **Truncated BPTT.** With ``bptt_steps=k`` the gradient that enters at step $t$ (from
     that step's output) flows back through at most $k$ steps of the recurrence: the steps
@@ -326,7 +326,7 @@ def clip_grad_norm(layer_or_grads: Layer | Mapping[str, Array], max_norm: float)
     capped. This tames the occasional huge step of an exploding gradient.
 
     Args:
-        layer_or_grads: a :class:`~backprop.Layer` (its ``grads`` are clipped) or a dict of
+        layer_or_grads: a `Layer` (its ``grads`` are clipped) or a dict of
             gradient arrays.
         max_norm: the largest allowed global norm, > 0.
 

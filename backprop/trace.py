@@ -1,7 +1,7 @@
 r"""Record one forward and backward pass, layer by layer, to show the chain rule with numbers.
 
 For each layer with parameters (and the activation right after it) a
-:class:`LayerRecord` keeps its input $x$, pre-activation $z$, activation $a$, the
+`LayerRecord` keeps its input $x$, pre-activation $z$, activation $a$, the
 upstream gradient $\partial L/\partial a$ arriving from above, the local error
 $\delta = \partial L/\partial z = \partial L/\partial a \odot f'(z)$, and
 $\partial L/\partial\theta$ for each parameter (for a dense layer
@@ -70,12 +70,12 @@ class LayerRecord:
 
 @dataclass
 class Trace:
-    """A recorded forward/backward pass. Render it with :meth:`to_text` or :meth:`to_markdown`.
+    """A recorded forward/backward pass. Render it with `to_text` or `to_markdown`.
 
     Attributes:
         loss: the loss value of the pass.
         dloss: $\\partial L/\\partial\\hat y$, what the loss sent into the last layer.
-        records: one :class:`LayerRecord` per layer with parameters, input to output.
+        records: one `LayerRecord` per layer with parameters, input to output.
     """
 
     loss: float
@@ -119,7 +119,7 @@ def trace(model: Sequential, x: Array, y: Array, loss: LossFn) -> Trace:
         model: the network.
         x: an input batch.
         y: the target for ``loss``.
-        loss: e.g. :func:`backprop.mse`.
+        loss: e.g. `backprop.mse`.
 
     Examples:
         >>> import numpy as np

@@ -1,8 +1,8 @@
 """MkDocs build hook: fills the performance page from the committed benchmark results.
 
 A page may contain the markers ``<!-- bench:table -->`` and ``<!-- bench:machine -->``;
-they are replaced by :func:`backprop.bench.results_table` and
-:func:`backprop.bench.machine_summary` of ``docs/bench-results.json``. The benchmark itself
+they are replaced by `backprop.bench.results_table` and
+`backprop.bench.machine_summary` of ``docs/bench-results.json``. The benchmark itself
 is never run during a build.
 """
 

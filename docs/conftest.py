@@ -47,10 +47,10 @@ class PageItem(pytest.Item):
     def runtest(self) -> None:
         failed, _, report = run_page(self.path)
         if failed:
-            raise PageFailure(report)
+            raise PageFailureError(report)
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
-        if isinstance(excinfo.value, PageFailure):
+        if isinstance(excinfo.value, PageFailureError):
             return str(excinfo.value)
         return str(super().repr_failure(excinfo))
 
@@ -58,7 +58,7 @@ class PageItem(pytest.Item):
         return self.path, 0, f"[page examples] {self.path.name}"
 
 
-class PageFailure(Exception):
+class PageFailureError(Exception):
     """A page example printed something other than what the page shows."""
 
 

@@ -1,6 +1,6 @@
 """MkDocs build hook: draws every model's gradient figures by calling the package.
 
-Each figure of :func:`backprop.plots.all_figures` becomes ``figures/<stem>.svg`` in the
+Each figure of `backprop.plots.all_figures` becomes ``figures/<stem>.svg`` in the
 built site. Nothing is written into ``docs/``.
 """
 

@@ -26,7 +26,9 @@ def test_quick_start_prints_what_the_readme_shows() -> None:
 
 def test_first_two_lines_serve_the_site_and_run_the_tests() -> None:
     serve, test = (ROOT / "README.md").read_text(encoding="utf-8").splitlines()[:2]
-    assert serve.startswith("python3 -m venv .venv && ") and serve.endswith("mkdocs serve")
-    assert test.startswith("python3 -m venv .venv && ") and test.endswith("python -m pytest")
+    for line in (serve, test):
+        assert line.startswith("python3 -m venv .venv && "), line
+    assert serve.endswith("mkdocs serve"), serve
+    assert test.endswith("python -m pytest"), test
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
     assert 'sed -n 2p README.md' in ci  # CI runs the README's own test command

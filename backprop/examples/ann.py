@@ -2,7 +2,7 @@ r"""A small ANN worked end to end: one input, a 2-4-1 network, 1,000 steps to a 
 
 The network is $x \to \text{Dense}(2,4) \to \tanh \to \text{Dense}(4,1) \to \sigma \to \hat y$, the
 input is $x = [1, 0]$ and the target $y = 1$. The loss is the mean squared error
-$L = (\hat y - y)^2$ (no ½; see :func:`backprop.mse`), and plain gradient descent with learning
+$L = (\hat y - y)^2$ (no ½; see `backprop.mse`), and plain gradient descent with learning
 rate 0.25 runs for 1,000 steps. (With the ½ convention the same trajectory needs learning
 rate 0.5.)
 
@@ -57,11 +57,11 @@ def build_ann(seed: int | None = None) -> Sequential:
 
 @dataclass
 class ANNResult:
-    """What :func:`train_ann` records.
+    """What `train_ann` records.
 
     Attributes:
         model: the trained network.
-        prediction: its final output for :data:`ANN_X`.
+        prediction: its final output for `ANN_X`.
         losses: the loss before each step.
         grad_norms: per step, the Frobenius norm of $\\partial L/\\partial W$ of each dense layer.
         first_grads: $\\partial L/\\partial W$ of each dense layer at the first step.
@@ -75,7 +75,7 @@ class ANNResult:
 
 
 def train_ann(*, seed: int | None = None, epochs: int = 1000, lr: float = 0.25) -> ANNResult:
-    """Train :func:`build_ann` on (:data:`ANN_X`, :data:`ANN_Y`) with MSE and plain gradient descent.
+    """Train `build_ann` on (`ANN_X`, `ANN_Y`) with MSE and plain gradient descent.
 
     Examples:
         >>> result = train_ann()

@@ -2,7 +2,7 @@ r"""The CNN worked example (an edge kernel gives 3.66) and a small CNN trained o
 
 **The worked example.** The Sobel-x kernel $K = \begin{bmatrix}1&0&-1\\2&0&-2\\1&0&-1\end{bmatrix}$
 responds to a vertical edge: bright on the left, dark on the right. On the 3×3 patch
-:data:`EDGE_PATCH` its output is $\sum \text{patch}\odot K = 3.66$. One step of gradient
+`EDGE_PATCH` its output is $\sum \text{patch}\odot K = 3.66$. One step of gradient
 descent on $L = (\text{out} - y)^2$ toward the target $y = 4$ then moves the output to 3.95;
 the same step with the sign flipped (``error = y − out``, then *subtract*
 $\eta\cdot\text{error}\cdot\text{patch}$) is gradient ascent and moves it away, to 3.51.
@@ -69,7 +69,7 @@ EDGE_LR = 0.1
 
 
 def edge_layer() -> Conv2D:
-    """A one-kernel :class:`~backprop.Conv2D` holding :data:`SOBEL_X` and bias 0.
+    """A one-kernel `Conv2D` holding `SOBEL_X` and bias 0.
 
     Examples:
         >>> conv = edge_layer()
@@ -116,10 +116,10 @@ class EdgeStep:
 
 
 def edge_step(target: float = EDGE_TARGET, lr: float = EDGE_LR) -> EdgeStep:
-    r"""Run the edge kernel on :data:`EDGE_PATCH`, then take one gradient step toward ``target``.
+    r"""Run the edge kernel on `EDGE_PATCH`, then take one gradient step toward ``target``.
 
-    The descent step is what :class:`~backprop.SGD` does with the gradients of
-    :meth:`Conv2D.backward <backprop.Conv2D.backward>`. The "wrong sign" step follows a
+    The descent step is what `SGD` does with the gradients of
+    `Conv2D.backward <backprop.Conv2D.backward>`. The "wrong sign" step follows a
     common mistake: it computes ``error = y − out`` (the *negative* of the gradient's
     direction) and then still subtracts ``η · error · patch``, which climbs the loss.
 
@@ -177,7 +177,7 @@ def edge_step(target: float = EDGE_TARGET, lr: float = EDGE_LR) -> EdgeStep:
 
 
 def edge_trace(target: float = EDGE_TARGET) -> Trace:
-    """The forward/backward pass of the edge example recorded by :func:`backprop.trace`.
+    """The forward/backward pass of the edge example recorded by `backprop.trace`.
 
     Examples:
         >>> print(edge_trace().to_text(2))
@@ -330,7 +330,7 @@ def accuracy(model: Layer, x: Array, labels: np.ndarray) -> float:
 
 @dataclass
 class DigitsResult:
-    """What :func:`train_digits` returns.
+    """What `train_digits` returns.
 
     Attributes:
         model: the trained network.
@@ -361,7 +361,7 @@ def train_digits(
     seed: int = 0,
     progress: Callable[[int, int, float], None] | None = None,
 ) -> DigitsResult:
-    """Train :func:`build_cnn` on the digits with Adam and softmax cross-entropy.
+    """Train `build_cnn` on the digits with Adam and softmax cross-entropy.
 
     Each epoch visits the training images once in a random order, in mini-batches; the
     learning rate is multiplied by ``decay`` after each epoch. ``seed`` sets the initial

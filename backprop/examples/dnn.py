@@ -1,7 +1,7 @@
 """A deep network learns a generated spiral data set; and why sigmoid stacks learn slowly.
 
-:func:`spiral` makes a classic data set with no download: ``classes`` arms winding out
-from the origin, which no linear classifier separates. :func:`layer_gradient_norms`
+`spiral` makes a classic data set with no download: ``classes`` arms winding out
+from the origin, which no linear classifier separates. `layer_gradient_norms`
 measures, at initialisation, how large $\\partial L/\\partial W$ is in each layer of a deep
 stack: with sigmoid hidden units it shrinks layer after layer going down (each
 $\\sigma' \\le 1/4$), with ReLU it stays of the same order.
@@ -56,7 +56,7 @@ def train_spiral(
     lr: float = 0.01,
     seed: int = 0,
 ) -> tuple[DeepNetwork, list[float], float, float]:
-    """Train a :class:`~backprop.DeepNetwork` on a spiral; 3 classes (softmax) or 2 (sigmoid).
+    """Train a `DeepNetwork` on a spiral; 3 classes (softmax) or 2 (sigmoid).
 
     The data are split 80/20 after a seeded shuffle.
 

@@ -1,17 +1,17 @@
 r"""Recurrent networks worked end to end: a three-step sequence to 0.92, a pitfall, and a sonnet.
 
 **The worked example.** The sequence $x_1 = [1, 0]$, $x_2 = [0, 1]$, $x_3 = [1, 1]$ has
-target $y = 1$. An :class:`~backprop.RNN` with 4 hidden units reads it, and a sigmoid
+target $y = 1$. An `RNN` with 4 hidden units reads it, and a sigmoid
 readout of the last state predicts $\hat y = \sigma(h_3 W_o + c)$. The loss is the squared
-error $L = (\hat y - y)^2$ (no ½; see :func:`backprop.mse`), the gradients come from full
+error $L = (\hat y - y)^2$ (no ½; see `backprop.mse`), the gradients come from full
 BPTT, and plain gradient descent with learning rate 0.1 runs for 200 epochs. Every initial
 weight is written out below, so the result does not depend on any random stream.
 
-**The pitfall.** :func:`simplified_bptt_pitfall` is a "simplified BPTT" that stops after the
+**The pitfall.** `simplified_bptt_pitfall` is a "simplified BPTT" that stops after the
 last step *and* multiplies $\delta_T$ by $h_T$ where $h_{T-1}$ belongs; a gradient check
 rejects it.
 
-**A real sequence.** :func:`train_text` trains a next-character model on Shakespeare's
+**A real sequence.** `train_text` trains a next-character model on Shakespeare's
 Sonnet 18 (public domain, shipped as ``backprop/data/sonnet18.txt``) with Adam and gradient
 clipping.
 """
@@ -76,7 +76,7 @@ def build_rnn(*, bptt_steps: int | None = None) -> Sequential:
     """The worked example's network: ``RNN(2, 4)`` → ``Dense(4, 1)`` → ``Sigmoid``, hand-written weights.
 
     Args:
-        bptt_steps: passed to :class:`~backprop.RNN` (None: full BPTT).
+        bptt_steps: passed to `RNN` (None: full BPTT).
 
     Examples:
         >>> net = build_rnn()
@@ -94,11 +94,11 @@ def build_rnn(*, bptt_steps: int | None = None) -> Sequential:
 
 @dataclass
 class RNNResult:
-    """What :func:`train_rnn` records.
+    """What `train_rnn` records.
 
     Attributes:
         model: the trained network.
-        prediction: its final output for :data:`RNN_X`.
+        prediction: its final output for `RNN_X`.
         losses: the loss before each epoch's update.
         predictions: the output before each epoch's update.
     """
@@ -110,7 +110,7 @@ class RNNResult:
 
 
 def train_rnn(*, epochs: int = 200, lr: float = 0.1, bptt_steps: int | None = None) -> RNNResult:
-    """Train :func:`build_rnn` on (:data:`RNN_X`, :data:`RNN_Y`): MSE, BPTT, plain gradient descent.
+    """Train `build_rnn` on (`RNN_X`, `RNN_Y`): MSE, BPTT, plain gradient descent.
 
     Args:
         epochs: number of updates.
@@ -151,13 +151,13 @@ def _fmt(a: Array) -> str:
 def first_pass(net: Sequential | None = None) -> str:
     r"""BPTT with numbers: one forward and backward pass of the worked example, step by step.
 
-    For each time step ($x_1, x_2, x_3$ = :data:`RNN_X`): the state $h_t$, the gradient
+    For each time step ($x_1, x_2, x_3$ = `RNN_X`): the state $h_t$, the gradient
     $\partial L/\partial h_t$ that reaches it (direct part plus what flows back from step
     $t+1$) and $\delta_t = \partial L/\partial a_t = \partial L/\partial h_t \odot (1 - h_t^2)$;
     then every parameter gradient (matrices one row per line). Parameters are not changed.
 
     Args:
-        net: a network built like :func:`build_rnn` (default: a fresh one).
+        net: a network built like `build_rnn` (default: a fresh one).
 
     Examples:
         >>> print(first_pass())
@@ -221,7 +221,7 @@ def simplified_bptt_pitfall(rnn: RNN, x: Array, dh_last: Array) -> dict[str, Arr
     the step's *output*, while $W_h$ multiplies the step's *input* state $h_{T-1}$.
 
     Args:
-        rnn: an :class:`~backprop.RNN` (``return_sequences=False``) right after ``forward(x)``.
+        rnn: an `RNN` (``return_sequences=False``) right after ``forward(x)``.
         x: the input of that forward pass, ``(N, T, D)``.
         dh_last: $\partial L/\partial h_T$, ``(N, H)``.
 
@@ -295,7 +295,7 @@ def truncation_error(scale: float, bptt_steps: int, *, x_scale: float = 0.5, T: 
                      seed: int = 0) -> float:
     r"""Relative error of $\partial L/\partial W_h$ under truncated BPTT, against full BPTT.
 
-    Same setup as :func:`hidden_grad_norms`, but the loss reads every state (a fixed random
+    Same setup as `hidden_grad_norms`, but the loss reads every state (a fixed random
     $\partial L/\partial h_t$ at each step), as in sequence labelling or language modelling.
 
     Examples:
@@ -350,12 +350,12 @@ def one_hot(indices: np.ndarray, n: int) -> Array:
 
 
 class NextCharModel:
-    r"""Characters in, next-character logits out: one-hot → :class:`~backprop.RNN` → ``Dense``.
+    r"""Characters in, next-character logits out: one-hot → `RNN` → ``Dense``.
 
     ``forward`` maps ``(N, T, V)`` one-hot inputs to ``(N*T, V)`` logits (every step predicts
-    the character that follows), ready for :func:`backprop.softmax_cross_entropy` with
-    ``(N*T,)`` integer labels. It is a :class:`~backprop.Layer`, so
-    :func:`backprop.check_model`, the optimizers and :func:`backprop.clip_grad_norm` work on it.
+    the character that follows), ready for `backprop.softmax_cross_entropy` with
+    ``(N*T,)`` integer labels. It is a `Layer`, so
+    `backprop.check_model`, the optimizers and `backprop.clip_grad_norm` work on it.
 
     Args:
         vocab: number of distinct characters ``V``.
@@ -406,7 +406,7 @@ class NextCharModel:
 
 @dataclass
 class TextResult:
-    """What :func:`train_text` records.
+    """What `train_text` records.
 
     Attributes:
         model: the trained model.
@@ -441,7 +441,7 @@ def train_text(
     seed: int = 0,
     eval_every: int = 25,
 ) -> TextResult:
-    """Train a :class:`NextCharModel` on :func:`load_text`: random windows, Adam, clipping.
+    """Train a `NextCharModel` on `load_text`: random windows, Adam, clipping.
 
     Each step draws ``batch`` windows of ``seq_len + 1`` characters at random offsets; the
     model reads the first ``seq_len`` and predicts the next character at every position.
@@ -452,7 +452,7 @@ def train_text(
         seq_len: characters per window (the BPTT length).
         batch: windows per step.
         lr: learning rate.
-        clip: ``max_norm`` for :func:`~backprop.clip_grad_norm`, or None for no clipping.
+        clip: ``max_norm`` for `clip_grad_norm`, or None for no clipping.
         optimizer: ``"adam"`` or ``"sgd"``.
         seed: seed for the initial weights and the windows.
         eval_every: score the whole text every this many steps (and after the last).

@@ -40,7 +40,7 @@ TRILAYER_Y: Array = np.array([[0, 1, 1, 0]], dtype=np.float64).T
 
 
 def bilayer(iterations: int = 10_000) -> Array:
-    """Train the net without a hidden layer; return its output on :data:`X`, shape ``(4, 1)``.
+    """Train the net without a hidden layer; return its output on `X`, shape ``(4, 1)``.
 
     Examples:
         >>> print(np.array2string(bilayer()[:, 0], precision=8))
@@ -60,7 +60,7 @@ def trilayer(iterations: int = 60_000, report_every: int = 10_000) -> tuple[Arra
     """Train the net with one hidden layer of 4 units.
 
     Returns:
-        The output on :data:`X` (shape ``(4, 1)``, from the last iteration's forward pass)
+        The output on `X` (shape ``(4, 1)``, from the last iteration's forward pass)
         and the mean absolute error recorded every ``report_every`` iterations.
 
     Examples:

@@ -1,6 +1,6 @@
 r"""A two-layer network class trained on XOR, and why tiny initial weights stall it.
 
-:class:`TwoLayerNet` is input → sigmoid hidden layer → sigmoid output. With the
+`TwoLayerNet` is input → sigmoid hidden layer → sigmoid output. With the
 binary cross-entropy loss the output error simplifies to $\delta_2 = (\hat y - y)/m$ (the
 sigmoid's derivative cancels), and the hidden error is
 $\delta_1 = \delta_2 W_2^\top \odot a_1(1 - a_1)$.
@@ -17,13 +17,14 @@ symmetry and converge.
 from __future__ import annotations
 
 import argparse
+import itertools
 from typing import Literal, NamedTuple
 
 import numpy as np
 
 from backprop._check import as_float_array, make_rng, positive_float, positive_int
 from backprop._types import Array
-from backprop.layers import Dense, Sequential, Sigmoid
+from backprop.layers import Dense, Layer, Sequential, Sigmoid
 from backprop.losses import binary_cross_entropy, mse
 
 __all__ = ["XOR_X", "XOR_Y", "LogEntry", "TwoLayerNet", "train_xor"]
@@ -45,8 +46,8 @@ class LogEntry(NamedTuple):
 class TwoLayerNet:
     r"""Input → sigmoid hidden → sigmoid output, trained by full-batch gradient descent.
 
-    A :class:`~backprop.Layer` itself (``params``, ``grads``, ``forward``, ``backward``), so
-    :func:`backprop.check_model` can check it.
+    A `Layer` itself (``params``, ``grads``, ``forward``, ``backward``), so
+    `backprop.check_model` can check it.
 
     Args:
         input_size: number of inputs.
@@ -83,8 +84,8 @@ class TwoLayerNet:
             raise ValueError(f"loss must be 'bce' or 'mse', got {loss!r}")
         self.loss_name = loss
         gen = make_rng(rng)
-        layers = []
-        for n_in, n_out in zip(sizes, sizes[1:]):
+        layers: list[Layer] = []
+        for n_in, n_out in itertools.pairwise(sizes):
             layers += [Dense.from_arrays(gen.standard_normal((n_in, n_out)) * scale, np.zeros(n_out)), Sigmoid()]
         self.model = Sequential(*layers)
 
@@ -107,7 +108,7 @@ class TwoLayerNet:
         return self.model.backward(dout)
 
     def loss(self, pred: Array, y: Array) -> tuple[float, Array]:
-        """The chosen loss and its gradient (see :func:`backprop.binary_cross_entropy`, :func:`backprop.mse`)."""
+        """The chosen loss and its gradient (see `backprop.binary_cross_entropy`, `backprop.mse`)."""
         return binary_cross_entropy(pred, y) if self.loss_name == "bce" else mse(pred, y)
 
     def train_step(self, x: Array, y: Array, lr: float) -> LogEntry:
@@ -120,7 +121,7 @@ class TwoLayerNet:
         return LogEntry(0, value, mse(pred, y)[0])
 
     def train(self, x: Array, y: Array, *, epochs: int = 1000, lr: float = 1.0, log_every: int = 100) -> list[LogEntry]:
-        """Full-batch gradient descent; returns a :class:`LogEntry` every ``log_every`` epochs.
+        """Full-batch gradient descent; returns a `LogEntry` every ``log_every`` epochs.
 
         Args:
             x: inputs ``(N, input_size)``.
@@ -147,7 +148,7 @@ class TwoLayerNet:
 def train_xor(
     *, init_scale: float = 1.0, lr: float = 1.0, epochs: int = 1000, hidden: int = 4, seed: int = 0
 ) -> tuple[TwoLayerNet, list[LogEntry]]:
-    """Train a :class:`TwoLayerNet` (binary cross-entropy) on XOR.
+    """Train a `TwoLayerNet` (binary cross-entropy) on XOR.
 
     Examples:
         >>> _, log = train_xor(init_scale=0.01, lr=0.1)   # tiny weights: stuck on the plateau
@@ -180,7 +181,7 @@ def run(args: argparse.Namespace) -> int:
     for e in log:
         print(f"Epoch {e.epoch:>5}  BCE {e.loss:.4f}  MSE {e.mse:.4f}")
     print("Predictions:")
-    for xi, p, yi in zip(XOR_X, net.forward(XOR_X)[:, 0], XOR_Y[:, 0]):
+    for xi, p, yi in zip(XOR_X, net.forward(XOR_X)[:, 0], XOR_Y[:, 0], strict=True):
         print(f"  input {xi.astype(int).tolist()} -> {p:.4f}  (target {int(yi)})")
     if (args.init_scale, args.lr) != (0.01, 0.1):
         _, tiny = train_xor(init_scale=0.01, lr=0.1, epochs=args.epochs, hidden=args.hidden, seed=seed)

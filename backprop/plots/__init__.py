@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import importlib
 import io
-from collections.abc import Callable
+from collections.abc import Callable, MutableMapping
 from pathlib import Path
+from typing import Any, cast
 
 try:
     import matplotlib
@@ -23,14 +24,14 @@ except ImportError as exc:  # pragma: no cover - exercised only without the extr
     ) from exc
 
 matplotlib.use("Agg")
-from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.figure import Figure
 
 __all__ = ["FAMILIES", "Figure", "all_figures", "save", "to_svg"]
 
 FAMILIES: tuple[str, ...] = ("ann", "xor", "dnn", "rnn", "cnn", "perf")
 """Modules under ``backprop.plots`` that contribute figures."""
 
-_STYLE = {
+_STYLE: dict[str, Any] = {
     "svg.hashsalt": "backprop",  # fixed ids: byte-identical SVG on every build
     "svg.fonttype": "path",
     "font.size": 9,
@@ -40,6 +41,11 @@ _STYLE = {
 }
 
 
+def _apply_style() -> None:
+    # RcParams is typed with one literal key per setting; the style dict is plain str keys.
+    cast("MutableMapping[str, Any]", matplotlib.rcParams).update(_STYLE)
+
+
 def new_figure(width: float = 6.4, height: float = 3.2) -> Figure:
     """A figure in the project's style, not attached to any GUI backend.
 
@@ -47,7 +53,7 @@ def new_figure(width: float = 6.4, height: float = 3.2) -> Figure:
         >>> new_figure(4, 2).get_size_inches().tolist()
         [4.0, 2.0]
     """
-    matplotlib.rcParams.update(_STYLE)
+    _apply_style()
     return Figure(figsize=(width, height), layout="constrained")
 
 
@@ -65,7 +71,7 @@ def to_svg(fig: Figure) -> bytes:
         >>> draw() == draw()
         True
     """
-    matplotlib.rcParams.update(_STYLE)
+    _apply_style()
     buf = io.BytesIO()
     fig.savefig(buf, format="svg", metadata={"Date": None})
     return buf.getvalue()

@@ -24,7 +24,7 @@ def ann_gradients(seed: int | None = None) -> Figure:
     fig = new_figure(7.0, 2.8)
     grid = fig.add_gridspec(1, 3, width_ratios=[1.2, 0.5, 2.2])
     limit = max(float(np.abs(g).max()) for g in result.first_grads)
-    for k, (g, title) in enumerate(zip(result.first_grads, ["∂L/∂W₁ (2×4)", "∂L/∂W₂ (4×1)"])):
+    for k, (g, title) in enumerate(zip(result.first_grads, ["∂L/∂W₁ (2×4)", "∂L/∂W₂ (4×1)"], strict=True)):
         ax = fig.add_subplot(grid[0, k])
         im = ax.imshow(g, cmap="RdBu_r", vmin=-limit, vmax=limit)
         ax.set_title(f"{title}, step 1")

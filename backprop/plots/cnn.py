@@ -90,7 +90,7 @@ def digit_saliency(model: Layer | None = None, data: DigitsData | None = None) -
     """Test digits beside $|\\partial L/\\partial x|$, the saliency of each pixel for the true label.
 
     Args:
-        model: a trained digits network (default: a shared run of :func:`train_digits`).
+        model: a trained digits network (default: a shared run of `train_digits`).
         data: its data split (default: the run's).
 
     Examples:

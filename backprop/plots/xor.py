@@ -10,7 +10,7 @@ from backprop.plots import Figure, new_figure
 __all__ = ["FIGURES", "xor_loss_curves"]
 
 SCALES = (0.01, 0.1, 0.5, 1.0, 2.0)
-"""Initial weight scales compared in :func:`xor_loss_curves`."""
+"""Initial weight scales compared in `xor_loss_curves`."""
 
 
 def xor_loss_curves(lr: float = 1.0, epochs: int = 2000, seed: int = 0) -> Figure:
