@@ -14,20 +14,23 @@ import numpy as np
 from backprop._types import Array
 
 
-def as_float_array(x: object, name: str, *, ndim: int | Iterable[int] | None = None) -> Array:
+def as_float_array(
+    x: object, name: str, *, ndim: int | Iterable[int] | None = None, finite: bool = True
+) -> Array:
     """Return ``x`` as a float64 array after checking type, rank, size and finiteness.
 
     Args:
         x: the value to check; must be a ``numpy.ndarray`` of a floating dtype.
         name: how the value is called in error messages.
         ndim: the allowed number of dimensions (one int or several), or None for any.
+        finite: reject NaN and inf entries (False lets them through, for elementwise math).
 
     Returns:
         ``x`` itself when it is already float64, otherwise a float64 copy.
 
     Raises:
         TypeError: ``x`` is not an ndarray, or its dtype is not floating point.
-        ValueError: wrong rank, no elements, or a NaN/inf entry.
+        ValueError: wrong rank, no elements, or a NaN/inf entry (when ``finite``).
 
     Examples:
         >>> import numpy as np
@@ -51,7 +54,7 @@ def as_float_array(x: object, name: str, *, ndim: int | Iterable[int] | None = N
             raise ValueError(f"{name} must be {want}, got {x.ndim}-D array of shape {x.shape}")
     if x.size == 0:
         raise ValueError(f"{name} must not be empty, got shape {x.shape}")
-    if not np.isfinite(x).all():
+    if finite and not np.isfinite(x).all():
         raise ValueError(f"{name} must be finite, got NaN or inf in array of shape {x.shape}")
     return x.astype(np.float64, copy=False)
 

@@ -20,10 +20,12 @@ growing with depth for those activations.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
+import numpy.typing as npt
 
 from backprop._check import as_float_array, make_rng, positive_int
 from backprop._types import Array
@@ -80,7 +82,7 @@ class DeepNetwork:
         gen = make_rng(rng)
         init: Literal["he", "xavier"] = "he" if hidden == "relu" else "xavier"
         layers: list[Layer] = []
-        for i, (n_in, n_out) in enumerate(zip(sizes, sizes[1:])):
+        for i, (n_in, n_out) in enumerate(itertools.pairwise(sizes)):
             last = i == len(sizes) - 2
             layers.append(Dense(n_in, n_out, rng=gen, init="xavier" if last else init))
             if not last:
@@ -133,18 +135,20 @@ class DeepNetwork:
         out = self.forward(x)
         return softmax(out) if self.output == "softmax" else out
 
-    def predict(self, x: Array) -> Array:
+    def predict(self, x: Array) -> npt.NDArray[np.int64]:
         """Predicted labels: argmax for softmax, ``p > 0.5`` per output for sigmoid (as 0/1)."""
         p = self.predict_proba(x)
         if self.output == "softmax":
-            return p.argmax(axis=1)
+            idx: npt.NDArray[np.int64] = p.argmax(axis=1)
+            return idx
         labels = (p > 0.5).astype(np.int64)
         return labels[:, 0] if labels.shape[1] == 1 else labels
 
-    def accuracy(self, x: Array, y: Array) -> float:
+    def accuracy(self, x: Array, y: npt.NDArray[Any]) -> float:
         """Fraction of correct predictions (``y`` as integer labels, or one-hot for softmax)."""
+        if not isinstance(y, np.ndarray):
+            raise TypeError(f"y must be a numpy.ndarray, got {type(y).__name__}")
         pred = self.predict(x)
-        y = np.asarray(y)
         if self.output == "softmax" and y.ndim == 2:
             y = y.argmax(axis=1)
         if self.output == "sigmoid" and y.ndim == 2 and y.shape[1] == 1:
@@ -185,9 +189,13 @@ class DeepNetwork:
             The mean batch loss of every epoch.
         """
         x = as_float_array(x, "x", ndim=2)
-        if not isinstance(y, np.ndarray) or len(y) != len(x):
-            got = len(y) if isinstance(y, np.ndarray) else type(y).__name__
-            raise ValueError(f"y must be an array with one row per row of x ({len(x)}), got {got}")
+        if not isinstance(y, np.ndarray):
+            raise TypeError(f"y must be a numpy.ndarray with one row per row of x ({len(x)}), got {type(y).__name__}")
+        if y.ndim == 0 or len(y) != len(x):
+            raise ValueError(f"y must be an array with one row per row of x ({len(x)}), got shape {y.shape}")
+        if optimizer is not None and not callable(getattr(optimizer, "step", None)):
+            got = type(optimizer).__name__
+            raise TypeError(f"optimizer must have a step(layer) method, like SGD or Adam, got {got}")
         epochs = positive_int(epochs, "epochs")
         batch_size = positive_int(batch_size, "batch_size")
         opt = optimizer if optimizer is not None else Adam(lr=0.01)

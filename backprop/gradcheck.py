@@ -58,7 +58,9 @@ def numerical_gradient(f: Callable[[Array], float], x: Array, eps: float = 1e-5)
     grad = np.zeros_like(x)
     flat, gflat = x.reshape(-1), grad.reshape(-1)
     if not np.shares_memory(flat, x):
-        raise ValueError("x must be contiguous so it can be perturbed in place")
+        raise ValueError(
+            f"x must be contiguous so it can be perturbed in place, got a non-contiguous array of shape {x.shape}"
+        )
     for i in range(flat.size):
         old = flat[i]
         flat[i] = old + eps

@@ -172,7 +172,8 @@ class Dense:
         check_shape(dout, "dout", (x.shape[0], self.n_out))
         self.grads["W"] = x.T @ dout
         self.grads["b"] = dout.sum(axis=0)
-        return dout @ self.params["W"].T
+        dx: Array = dout @ self.params["W"].T
+        return dx
 
     def __repr__(self) -> str:
         return f"Dense({self.n_in}, {self.n_out})"
@@ -181,13 +182,15 @@ class Dense:
 def sigmoid(z: Array) -> Array:
     r"""Numerically stable logistic function $\sigma(z) = 1/(1+e^{-z})$.
 
-    For $z < 0$ it evaluates $e^{z}/(1+e^{z})$, so no ``exp`` overflows.
+    For $z < 0$ it evaluates $e^{z}/(1+e^{z})$, so no ``exp`` overflows. Like a NumPy
+    ufunc it maps $\pm\infty$ to 1 and 0 and lets NaN through (the `Sigmoid` layer rejects non-finite input).
 
     Examples:
         >>> import numpy as np
         >>> np.round(sigmoid(np.array([-1000.0, 0.0, 2.0])), 4).tolist()
         [0.0, 0.5, 0.8808]
     """
+    z = as_float_array(z, "z", finite=False)
     out = np.empty_like(z, dtype=np.float64)
     pos = z >= 0
     out[pos] = 1.0 / (1.0 + np.exp(-z[pos]))
@@ -204,8 +207,10 @@ def softmax(z: Array) -> Array:
         >>> np.round(softmax(np.array([[1000.0, 1000.0], [0.0, np.log(3.0)]])), 4).tolist()
         [[0.5, 0.5], [0.25, 0.75]]
     """
+    z = as_float_array(z, "z", ndim=(1, 2))
     e = np.exp(z - z.max(axis=-1, keepdims=True))
-    return e / e.sum(axis=-1, keepdims=True)
+    p: Array = e / e.sum(axis=-1, keepdims=True)
+    return p
 
 
 class _Activation:
@@ -358,7 +363,8 @@ class Softmax(_Activation):
     def backward(self, dout: Array) -> Array:
         a = _require_forward(self._out, self)
         g = _check_dout(dout, a)
-        return a * (g - (g * a).sum(axis=-1, keepdims=True))
+        dz: Array = a * (g - (g * a).sum(axis=-1, keepdims=True))
+        return dz
 
 
 class Sequential:
@@ -388,7 +394,8 @@ class Sequential:
             raise ValueError("Sequential needs at least one layer, got none")
         for i, layer in enumerate(layers):
             if not isinstance(layer, Layer):
-                raise TypeError(f"layer {i} must provide params, grads, forward and backward, got {type(layer).__name__}")
+                got = type(layer).__name__
+                raise TypeError(f"layer {i} must provide params, grads, forward and backward, got {got}")
         self.layers: tuple[Layer, ...] = layers
 
     @property

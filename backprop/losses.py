@@ -79,6 +79,8 @@ def binary_cross_entropy(prob: Array, target: Array, *, eps: float = 1e-12) -> t
     """
     p, t = _pair(prob, target, "prob")
     eps = positive_float(eps, "eps")
+    if eps >= 0.5:
+        raise ValueError(f"eps must be below 0.5, got {eps}")
     if p.min() < 0.0 or p.max() > 1.0:
         raise ValueError(f"prob must lie in [0, 1], got values in [{p.min():.4g}, {p.max():.4g}]")
     if t.min() < 0.0 or t.max() > 1.0:
@@ -118,15 +120,22 @@ def softmax_cross_entropy(logits: Array, labels: Array) -> tuple[float, Array]:
         if labels.shape != (n,):
             raise ValueError(f"integer labels must have shape ({n},), got {labels.shape}")
         if labels.min() < 0 or labels.max() >= c:
-            raise ValueError(f"labels must be class indices in [0, {c}), got values in [{labels.min()}, {labels.max()}]")
+            lo, hi = labels.min(), labels.max()
+            raise ValueError(f"labels must be class indices in [0, {c}), got values in [{lo}, {hi}]")
         y = np.zeros_like(z)
         y[np.arange(n), labels] = 1.0
     else:
         y = as_float_array(labels, "labels", ndim=2)
         if y.shape != z.shape:
             raise ValueError(f"one-hot labels must have the shape of logits {z.shape}, got {y.shape}")
-        if y.min() < 0.0 or not np.allclose(y.sum(axis=1), 1.0):
-            raise ValueError("one-hot labels must be non-negative and each row must sum to 1")
+        if y.min() < 0.0:
+            raise ValueError(f"one-hot labels must be non-negative with rows summing to 1, got minimum {y.min():.4g}")
+        sums = y.sum(axis=1)
+        if not np.allclose(sums, 1.0):
+            raise ValueError(
+                "one-hot labels must be non-negative with rows summing to 1, "
+                f"got row sums in [{sums.min():.4g}, {sums.max():.4g}]"
+            )
     shifted = z - z.max(axis=1, keepdims=True)
     log_p = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
     loss = -float(np.sum(y * log_p)) / n

@@ -26,6 +26,8 @@ def _pairs(layer: Layer) -> list[tuple[str, Array, Array]]:
         g = grads[k]
         if g.shape != p.shape:
             raise ValueError(f"gradient {k!r} has shape {g.shape}, expected the parameter's shape {p.shape}")
+        if not np.isfinite(g).all():
+            raise ValueError(f"gradient {k!r} must be finite, got NaN or inf in array of shape {g.shape}")
         out.append((k, p, g))
     return out
 
@@ -107,10 +109,11 @@ class Adam:
 
     def step(self, layer: Layer) -> None:
         """Update every parameter of ``layer`` in place from ``layer.grads``."""
+        pairs = _pairs(layer)  # validated before the step count moves
         self.t += 1
         c1 = 1.0 - self.beta1**self.t
         c2 = 1.0 - self.beta2**self.t
-        for k, p, g in _pairs(layer):
+        for k, p, g in pairs:
             m, v = self._state.setdefault((id(p), k), (np.zeros_like(p), np.zeros_like(p)))
             m *= self.beta1
             m += (1.0 - self.beta1) * g

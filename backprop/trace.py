@@ -28,6 +28,14 @@ def _nested(a: Array, decimals: int) -> str:
     return "[" + ", ".join(_nested(sub, decimals) for sub in a) + "]"
 
 
+def _decimals(decimals: object) -> int:
+    if isinstance(decimals, bool) or not isinstance(decimals, (int, np.integer)):
+        raise TypeError(f"decimals must be an int, got {type(decimals).__name__}")
+    if decimals < 0:
+        raise ValueError(f"decimals must be a non-negative integer, got {decimals}")
+    return int(decimals)
+
+
 def _fmt(a: Array, decimals: int) -> str:
     """Nested-list text of ``a`` rounded to ``decimals``; a batch of one loses its batch axis."""
     a = np.asarray(a, dtype=np.float64)
@@ -84,6 +92,7 @@ class Trace:
 
     def to_text(self, decimals: int = 4) -> str:
         """Plain-text table, one block per layer (batch of one shown without its batch axis)."""
+        decimals = _decimals(decimals)
         lines = [f"loss L = {self.loss:.{decimals}f}", f"∂L/∂ŷ = {_fmt(self.dloss, decimals)}"]
         for i, rec in enumerate(self.records, 1):
             rows = rec.rows(decimals)
@@ -94,6 +103,7 @@ class Trace:
 
     def to_markdown(self, decimals: int = 4) -> str:
         """Markdown table: one row per quantity, one column per layer."""
+        decimals = _decimals(decimals)
         head = "| quantity | " + " | ".join(f"layer {i}: {r.name}" for i, r in enumerate(self.records, 1)) + " |"
         sep = "|---|" + "---|" * len(self.records)
         table = [r.rows(decimals) for r in self.records]
@@ -104,7 +114,8 @@ class Trace:
         for q in names:
             cells = [dict(rows).get(q, "") for rows in table]
             body.append(f"| {q} | " + " | ".join(f"`{c}`" if c else "" for c in cells) + " |")
-        footer = f"\n\nLoss $L$ = {self.loss:.{decimals}f}; $\\partial L/\\partial\\hat y$ = `{_fmt(self.dloss, decimals)}`."
+        dloss = _fmt(self.dloss, decimals)
+        footer = f"\n\nLoss $L$ = {self.loss:.{decimals}f}; $\\partial L/\\partial\\hat y$ = `{dloss}`."
         return "\n".join([head, sep, *body]) + footer
 
 
@@ -141,6 +152,8 @@ def trace(model: Sequential, x: Array, y: Array, loss: LossFn) -> Trace:
     """
     if not isinstance(model, Sequential):
         raise TypeError(f"model must be a Sequential, got {type(model).__name__}")
+    if not callable(loss):
+        raise TypeError(f"loss must be callable, got {type(loss).__name__}")
     inputs, outputs = [], []
     h = x
     for layer in model.layers:
