@@ -8,6 +8,18 @@ from types import ModuleType
 
 import pytest
 
+# What the "11 lines" tutorial prints (seed 004), as published.
+PUBLISHED_BILAYER = [0.00966449, 0.00786506, 0.99358898, 0.99211957]
+PUBLISHED_TRILAYER = [0.00260572, 0.99672209, 0.99701711, 0.00386759]
+PUBLISHED_ERRORS = [
+    0.4964100319027255,
+    0.008584525653247157,
+    0.0057894598625078085,
+    0.004629176776769985,
+    0.0039587652802736475,
+    0.003510122567861678,
+]
+
 
 def require(module: str) -> ModuleType:
     """Import an optional dependency for a test.

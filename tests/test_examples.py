@@ -16,6 +16,7 @@ import backprop as bp
 from backprop._types import Array
 from backprop.deep import DeepNetwork
 from backprop.examples import ann, dnn, trask, xor
+from tests.support import PUBLISHED_BILAYER, PUBLISHED_ERRORS, PUBLISHED_TRILAYER
 
 
 def _sigmoid(z: Array) -> Array:
@@ -24,16 +25,6 @@ def _sigmoid(z: Array) -> Array:
 
 # ============================================================================ trask: "11 lines"
 
-PUBLISHED_BILAYER = [0.00966449, 0.00786506, 0.99358898, 0.99211957]
-PUBLISHED_TRILAYER = [0.00260572, 0.99672209, 0.99701711, 0.00386759]
-PUBLISHED_ERRORS = [
-    0.4964100319027255,
-    0.008584525653247157,
-    0.0057894598625078085,
-    0.004629176776769985,
-    0.0039587652802736475,
-    0.003510122567861678,
-]
 
 
 @pytest.fixture(scope="module")
