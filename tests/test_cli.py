@@ -242,3 +242,9 @@ def test_plot_writes_a_png(capsys: pytest.CaptureFixture[str], tmp_path: Path, a
     assert data.startswith(b"\x89PNG\r\n\x1a\n")
     assert data[12:16] == b"IHDR"
     assert len(data) > 1000
+
+
+def test_ann_with_fewer_larger_steps_prints_the_ann_page_value(capsys: pytest.CaptureFixture[str]) -> None:
+    """The ANN page's command-line section quotes this run: 200 steps at lr 0.5 end at 0.97."""
+    assert main(["ann", "--epochs", "200", "--lr", "0.5"]) == 0
+    assert capsys.readouterr().out == "ANN → Final Prediction: 0.97\n"
