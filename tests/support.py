@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import os
+from collections.abc import Callable
+from pathlib import Path
 from types import ModuleType
+from typing import cast
 
 import pytest
 
@@ -33,3 +37,20 @@ def require(module: str) -> ModuleType:
         if os.environ.get("CI"):
             pytest.fail(f"{module} is required in CI but cannot be imported: {exc}")
         pytest.skip(f"{module} is not installed")
+
+
+DOCS_CONFTEST = Path(__file__).resolve().parent.parent / "docs" / "conftest.py"
+"""The pytest plugin that runs every ```` ```pycon ```` block of a docs page."""
+
+RunPage = Callable[[Path], tuple[int, int, str]]
+"""``run_page(path) -> (failures, examples run, report)``."""
+
+
+def load_page_runner() -> RunPage:
+    """``run_page`` of ``docs/conftest.py``: runs a Markdown file's pycon examples as one session."""
+    spec = importlib.util.spec_from_file_location("docs_page_examples", DOCS_CONFTEST)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return cast(RunPage, module.run_page)

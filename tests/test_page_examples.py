@@ -6,35 +6,20 @@ tests load its ``run_page`` by path and feed it temporary pages whose outcome is
 
 from __future__ import annotations
 
-import importlib.util
-from collections.abc import Callable
 from pathlib import Path
-from types import ModuleType
-from typing import cast
 
 import pytest
 
-CONFTEST = Path(__file__).resolve().parent.parent / "docs" / "conftest.py"
+from tests.support import DOCS_CONFTEST, RunPage, load_page_runner
 
 FENCE = "```"
-RunPage = Callable[[Path], tuple[int, int, str]]
-"""``run_page(path) -> (failures, examples run, report)``."""
 
 pytest_plugins = ("pytester",)
 
 
-def _load() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("docs_page_examples", CONFTEST)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 @pytest.fixture(scope="module")
 def run_page() -> RunPage:
-    return cast(RunPage, _load().run_page)
+    return load_page_runner()
 
 
 def _page(tmp_path: Path, body: str) -> Path:
@@ -100,7 +85,7 @@ def test_each_page_starts_from_a_fresh_namespace(run_page: RunPage, tmp_path: Pa
 
 def test_the_page_collector_fails_a_wrong_page(pytester: pytest.Pytester) -> None:
     """End to end: pytest, with the docs conftest, reports a page with a wrong value as failed."""
-    pytester.makeconftest(CONFTEST.read_text(encoding="utf-8"))
+    pytester.makeconftest(DOCS_CONFTEST.read_text(encoding="utf-8"))
     pytester.makefile(".md", good=GOOD.replace("~~~", FENCE), bad=GOOD.replace("~~~", FENCE).replace("5\n", "6\n", 1))
     result = pytester.runpytest("-p", "no:cacheprovider")
     result.assert_outcomes(passed=1, failed=1)
