@@ -119,7 +119,7 @@ def edge_step(target: float = EDGE_TARGET, lr: float = EDGE_LR) -> EdgeStep:
     r"""Run the edge kernel on `EDGE_PATCH`, then take one gradient step toward ``target``.
 
     The descent step is what `SGD` does with the gradients of
-    `Conv2D.backward <backprop.Conv2D.backward>`. The "wrong sign" step follows a
+    `Conv2D.backward`. The "wrong sign" step follows a
     common mistake: it computes ``error = y − out`` (the *negative* of the gradient's
     direction) and then still subtracts ``η · error · patch``, which climbs the loss.
 
