@@ -34,6 +34,7 @@ def as_float_array(
 
     Examples:
         >>> import numpy as np
+        >>> from backprop._check import as_float_array
         >>> as_float_array(np.array([[1.0, 2.0]]), "x", ndim=2).shape
         (1, 2)
         >>> as_float_array(np.array([1, 2]), "x")
@@ -64,6 +65,7 @@ def check_shape(x: Array, name: str, expected: tuple[int | None, ...]) -> None:
 
     Examples:
         >>> import numpy as np
+        >>> from backprop._check import check_shape
         >>> check_shape(np.zeros((4, 3)), "x", (None, 2))
         Traceback (most recent call last):
         ...
@@ -83,6 +85,7 @@ def positive_int(value: object, name: str) -> int:
     """Return ``value`` if it is an int ≥ 1, else raise.
 
     Examples:
+        >>> from backprop._check import positive_int
         >>> positive_int(3, "n_in")
         3
         >>> positive_int(0, "n_in")
@@ -101,6 +104,7 @@ def positive_float(value: object, name: str, *, allow_zero: bool = False) -> flo
     """Return ``value`` as a float if it is finite and > 0 (or ≥ 0 with ``allow_zero``).
 
     Examples:
+        >>> from backprop._check import positive_float
         >>> positive_float(0.5, "lr")
         0.5
         >>> positive_float(-1.0, "lr")
@@ -121,6 +125,7 @@ def make_rng(rng: np.random.Generator | int | None) -> np.random.Generator:
     """Turn a seed, a Generator or None (a fresh unseeded generator) into a Generator.
 
     Examples:
+        >>> from backprop._check import make_rng
         >>> int(make_rng(0).integers(10))
         8
     """

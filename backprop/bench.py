@@ -20,12 +20,13 @@ How the timing stays fair on a small, shared machine:
   Both sides run in float64 and clear their gradients every call.
 
 It also times ``import backprop`` in fresh interpreters, the tutorial's loop-by-loop
-convolution against the vectorized one, and the training of the digits CNN (to 98% test
-accuracy and more) by backprop and by the same network, data and schedule in PyTorch.
+convolution against the vectorized one, and the training of the digits CNN (with its test
+accuracy) by backprop and by the same network, data and schedule in PyTorch.
 
-PyTorch is optional (``pip install 'backprop[torch]'``): without it only backprop's times
-are printed. ``--json FILE`` writes everything, with the machine, the library versions
-and the BLAS in use; the documentation's performance page is built from such a file.
+PyTorch is optional (``pip install 'backprop-from-scratch[torch]'``, or
+``pip install -e '.[torch]'`` in a checkout): without it only backprop's times are printed.
+``--json FILE`` writes everything, with the machine, the library versions and the BLAS in
+use; the documentation's performance page is built from such a file.
 """
 
 from __future__ import annotations
@@ -49,6 +50,7 @@ from typing import Any
 import numpy as np
 
 from backprop._check import positive_int
+from backprop._extras import install_hint
 
 __all__ = [
     "HELP",
@@ -89,6 +91,7 @@ class Timing(dict[str, float]):
     (backprop time / PyTorch time, below 1 means backprop is faster).
 
     Examples:
+        >>> from backprop.bench import Timing
         >>> Timing(backprop_ms=2.0, torch_ms=4.0, ratio=0.5)["ratio"]
         0.5
     """
@@ -130,6 +133,7 @@ def compare(
         pause_s: pause before each block, in seconds.
 
     Examples:
+        >>> from backprop.bench import compare
         >>> t = compare(lambda: sum(range(100)), lambda: sum(range(200)), rounds=3, block_s=0.001, pause_s=0.0)
         >>> sorted(t), t["ratio"] > 0
         (['backprop_ms', 'ratio', 'torch_ms'], True)
@@ -276,6 +280,7 @@ def import_time_ms(module: str = "backprop", *, repeats: int = 7) -> float:
     they do after ``pip install``.
 
     Examples:
+        >>> from backprop.bench import import_time_ms
         >>> import_time_ms("json", repeats=1) > 0
         True
     """
@@ -329,6 +334,7 @@ def machine_info(torch: ModuleType | None = None) -> dict[str, Any]:
         torch: the imported ``torch`` module, or None.
 
     Examples:
+        >>> from backprop.bench import machine_info
         >>> info = machine_info()
         >>> sorted(info)
         ['blas', 'cores', 'cpu', 'date', 'numpy', 'platform', 'python', 'torch']
@@ -376,7 +382,7 @@ def run_benchmark(
     Args:
         rounds: rounds per workload (see `compare`).
         quick: shorter blocks and pauses and fewer import runs: a smoke test, not a measurement.
-        train: also time training the digits CNN (needs scikit-learn; skipped without it).
+        train: also time training the digits CNN.
         use_torch: compare with PyTorch when it is installed.
         log: called with a line of progress for each measurement.
 
@@ -385,6 +391,7 @@ def run_benchmark(
         target), ``conv_loops``, ``import`` and, with ``train``, ``train`` (seconds, accuracies, ratio).
 
     Examples:
+        >>> from backprop.bench import run_benchmark
         >>> r = run_benchmark(rounds=1, quick=True, train=False, use_torch=False, log=lambda line: None)
         >>> sorted(r), sorted(r["cases"]), sorted(r["cases"]["mlp"])
         (['cases', 'conv_loops', 'import', 'machine', 'settings'], ['conv2d', 'mlp', 'rnn'], \
@@ -401,7 +408,7 @@ def run_benchmark(
     if not use_torch:
         log("PyTorch left out (--no-torch): timing backprop alone.")
     elif torch is None:
-        log("PyTorch is not installed (pip install 'backprop[torch]'): timing backprop alone.")
+        log(f"PyTorch is not installed ({install_hint('torch')}): timing backprop alone.")
     for key, (title, build) in CASES.items():
         ours, theirs = build(torch)
         timing = compare(ours, theirs, rounds=rounds, block_s=block_s, pause_s=pause_s)
@@ -418,10 +425,7 @@ def run_benchmark(
     imp = results["import"]
     log(f"import backprop: {imp['backprop_ms']:.0f} ms (numpy alone {imp['numpy_ms']:.0f} ms)")
     if train:
-        try:
-            results["train"] = _train(torch, repeats=1 if quick else 3, pause_s=pause_s, log=log)
-        except ImportError as exc:  # scikit-learn (the data extra) is missing
-            log(f"digits CNN training skipped: {exc}")
+        results["train"] = _train(torch, repeats=1 if quick else 3, pause_s=pause_s, log=log)
     return results
 
 
@@ -548,6 +552,7 @@ def results_table(results: dict[str, Any]) -> str:
     """A Markdown table of a results dict (as written by ``--json``).
 
     Examples:
+        >>> from backprop.bench import results_table
         >>> r = {"cases": {"mlp": {"title": "MLP", "backprop_ms": 2.0, "torch_ms": 2.5,
         ...                        "ratio": 0.8, "target": 1.05}},
         ...      "import": {"backprop_ms": 120.0, "numpy_ms": 100.0, "target_ms": 150.0},
@@ -557,7 +562,7 @@ def results_table(results: dict[str, Any]) -> str:
         | --- | ---: | ---: | ---: | ---: |
         | MLP: forward + backward | 2.00 ms | 2.50 ms | 0.80× | ≤ 1.05× |
         | `import backprop` (NumPy alone: 100 ms) | 120 ms | | | ≤ 150 ms |
-        | digits CNN: training time (test accuracy) | 2.00 s (99.0%) | not installed | | accuracy ≥ 98% |
+        | digits CNN: training time (test accuracy) | 2.00 s (99.0%) | not installed |  | accuracy ≥ 98% |
     """
     lines = ["| measurement | backprop | PyTorch | ratio | target |", "| --- | ---: | ---: | ---: | ---: |"]
     for case in results.get("cases", {}).values():
@@ -589,6 +594,7 @@ def machine_summary(results: dict[str, Any]) -> str:
     """One sentence naming the machine, versions and BLAS of a results dict.
 
     Examples:
+        >>> from backprop.bench import machine_summary
         >>> m = {"cpu": "AMD EPYC", "cores": 2, "python": "3.11.7", "numpy": "2.4.6",
         ...      "blas": {"name": "scipy-openblas", "version": "0.3.31", "kernel": "SkylakeX", "threads": 2},
         ...      "torch": {"version": "2.13.0+cpu", "threads": 2, "blas": "mkl"}, "date": "2026-01-01 00:00 UTC"}
@@ -633,6 +639,7 @@ def load_results(path: str | Path | None = None) -> dict[str, Any]:
         ValueError: the file is not a results object.
 
     Examples:
+        >>> from backprop.bench import load_results
         >>> results = load_results()          # the committed docs/bench-results.json
         >>> sorted(results["cases"]), results["settings"]["quick"]
         (['conv2d', 'mlp', 'rnn'], False)
@@ -653,6 +660,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The options of ``python -m backprop bench``.
 
     Examples:
+        >>> import argparse
+        >>> from backprop.bench import add_arguments
         >>> parser = argparse.ArgumentParser()
         >>> add_arguments(parser)
         >>> args = parser.parse_args(["--quick", "--json", "out.json"])

@@ -1,9 +1,8 @@
 """Command line: ``python -m backprop <command>`` runs one of the worked examples.
 
-Each command lives in its own module, which provides ``HELP`` (one line),
-``add_arguments(parser)`` and ``run(args) -> int``. Every command also gets
-``--seed`` (None unless given: each example picks its default) and ``--plot FILE``
-from here.
+`COMMANDS` lists the commands. Every command takes ``--seed`` (None unless given: each
+example picks its default) and ``--plot FILE`` (save that model's figure), and ``--help``
+lists its own options.
 """
 
 from __future__ import annotations
@@ -38,7 +37,11 @@ class _Parser(argparse.ArgumentParser):
 def build_parser() -> argparse.ArgumentParser:
     """The full parser, with one sub-command per entry of `COMMANDS`.
 
+    Each command's module provides ``HELP`` (one line), ``add_arguments(parser)`` and
+    ``run(args) -> int``; ``--seed`` and ``--plot FILE`` are added here.
+
     Examples:
+        >>> from backprop.cli import build_parser
         >>> parser = build_parser()
         >>> parser.parse_args(["ann", "--seed", "3"]).seed
         3
@@ -61,6 +64,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     A bad argument or a bad value prints one line on stderr and returns 2.
 
     Examples:
+        >>> from backprop.cli import main
         >>> main(["ann"])
         ANN → Final Prediction: 0.98
         0

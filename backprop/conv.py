@@ -84,6 +84,7 @@ def conv_output_size(size: int, kernel: int, stride: int = 1, padding: int = 0) 
         ValueError: the kernel is larger than the padded input.
 
     Examples:
+        >>> from backprop.conv import conv_output_size
         >>> conv_output_size(8, 3), conv_output_size(8, 3, padding=1), conv_output_size(7, 3, stride=2)
         (6, 8, 3)
     """
@@ -136,6 +137,7 @@ def im2col(x: Array, kh: int, kw: int, *, stride: int = 1, padding: int = 0) -> 
 
     Examples:
         >>> import numpy as np
+        >>> from backprop.conv import im2col
         >>> x = np.arange(9.0).reshape(1, 1, 3, 3)
         >>> im2col(x, 2, 2)                    # 4 patches of 2×2, one per column
         array([[0., 1., 3., 4.],
@@ -195,6 +197,7 @@ def col2im(
 
     Examples:
         >>> import numpy as np
+        >>> from backprop.conv import col2im
         >>> ones = np.ones((4, 4))          # 4 patches of a 3×3 image, all gradients 1
         >>> col2im(ones, (1, 1, 3, 3), 2, 2)[0, 0]   # how many patches cover each pixel
         array([[1., 2., 1.],
@@ -289,6 +292,7 @@ def conv2d_forward_loop(x: Array, K: Array, b: Array, *, stride: int = 1, paddin
 
     Examples:
         >>> import numpy as np
+        >>> from backprop.conv import conv2d_forward_loop
         >>> x = np.array([[[[0.90, 0.50, 0.00], [0.95, 0.50, 0.01], [0.90, 0.50, 0.02]]]])
         >>> sobel_x = np.array([[[[1.0, 0.0, -1.0], [2.0, 0.0, -2.0], [1.0, 0.0, -1.0]]]])
         >>> out = conv2d_forward_loop(x, sobel_x, np.zeros(1))
@@ -335,6 +339,7 @@ def conv2d_backward_loop(
 
     Examples:
         >>> import numpy as np
+        >>> from backprop.conv import conv2d_backward_loop
         >>> x = np.arange(9.0).reshape(1, 1, 3, 3)
         >>> dx, dK, db = conv2d_backward_loop(x, np.ones((1, 1, 2, 2)), np.ones((1, 1, 2, 2)))
         >>> dK[0, 0].tolist(), db.tolist()     # each kernel entry saw 4 pixels
@@ -452,7 +457,8 @@ class Conv2D:
 
         Examples:
             >>> import numpy as np
-            >>> Conv2D.from_arrays(np.ones((2, 1, 3, 3)), np.zeros(2), padding=1)
+            >>> import backprop as bp
+            >>> bp.Conv2D.from_arrays(np.ones((2, 1, 3, 3)), np.zeros(2), padding=1)
             Conv2D(1, 2, kernel_size=(3, 3), stride=1, padding=1)
         """
         W = as_float_array(W, "W", ndim=4)
@@ -488,7 +494,8 @@ class Conv2D:
                 kernel does not fit in the padded input.
 
         Examples:
-            >>> Conv2D(1, 8, 3, padding=1, rng=0).output_shape((5, 1, 8, 8))
+            >>> import backprop as bp
+            >>> bp.Conv2D(1, 8, 3, padding=1, rng=0).output_shape((5, 1, 8, 8))
             (5, 8, 8, 8)
         """
         if len(x_shape) != 4:
@@ -507,6 +514,15 @@ class Conv2D:
         )
 
     def forward(self, x: Array) -> Array:
+        r"""$\text{out} = K_{\text{mat}} X + b$ with $X = \operatorname{im2col}(x)$; keeps $X$ for `backward`.
+
+        Args:
+            x: images, ``(N, C, H, W)``.
+
+        Returns:
+            ``(N, O, Ho, Wo)`` (a transposed view of the ``(O, N·Ho·Wo)`` product), sizes from
+            `conv_output_size`.
+        """
         x = _images(x)
         n, o, ho, wo = self.output_shape(x.shape)
         kh, kw = self.kernel_size
@@ -519,6 +535,19 @@ class Conv2D:
         return result
 
     def backward(self, dout: Array) -> Array:
+        r"""Fill ``grads`` and return $\partial L/\partial x$, for $G$ = ``dout`` rearranged to ``(O, N·Ho·Wo)``.
+
+        $\partial L/\partial K = G X^\top$, $\partial L/\partial b = \sum G$ over images and positions,
+        $\partial L/\partial x = \operatorname{col2im}(K_{\text{mat}}^\top G)$ (with stride 1, the same sum
+        done as shifted contiguous adds).
+
+        Args:
+            dout: $\partial L/\partial\,\text{out}$, ``(N, O, Ho, Wo)``.
+
+        Returns:
+            $\partial L/\partial x$, ``(N, C, H, W)``. ``grads["W"]`` ``(O, C, kh, kw)`` and
+            ``grads["b"]`` ``(O,)`` are set.
+        """
         if self._cols is None:
             raise RuntimeError("Conv2D.backward called before forward")
         dout = as_float_array(dout, "dout", ndim=4)
@@ -559,7 +588,8 @@ class MaxPool2D:
 
     Examples:
         >>> import numpy as np
-        >>> pool = MaxPool2D(2)
+        >>> import backprop as bp
+        >>> pool = bp.MaxPool2D(2)
         >>> x = np.array([[[[1.0, 3.0, 0.0], [2.0, 0.0, 5.0], [7.0, 7.0, 9.0]]]])
         >>> pool.forward(x).tolist()          # one 2×2 window fits in a 3×3 image
         [[[[3.0]]]]
@@ -576,6 +606,14 @@ class MaxPool2D:
         self._x_shape: tuple[int, int, int, int] = (0, 0, 0, 0)
 
     def forward(self, x: Array) -> Array:
+        r"""$\text{out}[n, c, i, j] = \max_{p, q} x[n, c, s\,i + p, s\,j + q]$; keeps each window's argmax.
+
+        Args:
+            x: images, ``(N, C, H, W)``.
+
+        Returns:
+            ``(N, C, Ho, Wo)`` with $H_o = \lfloor (H - \text{size})/s \rfloor + 1$ (and $W_o$ alike).
+        """
         x = _images(x)
         n, c, h, w = x.shape
         k, s = self.size, self.stride
@@ -590,6 +628,16 @@ class MaxPool2D:
         return out
 
     def backward(self, dout: Array) -> Array:
+        r"""Each window's gradient goes to its argmax: $\partial L/\partial x$ is ``dout`` there, 0 elsewhere.
+
+        Overlapping windows (``stride < size``) add their contributions.
+
+        Args:
+            dout: $\partial L/\partial\,\text{out}$, ``(N, C, Ho, Wo)``.
+
+        Returns:
+            $\partial L/\partial x$, ``(N, C, H, W)``.
+        """
         if self._argmax is None:
             raise RuntimeError("MaxPool2D.backward called before forward")
         dout = as_float_array(dout, "dout", ndim=4)
@@ -615,7 +663,8 @@ class Flatten:
 
     Examples:
         >>> import numpy as np
-        >>> f = Flatten()
+        >>> import backprop as bp
+        >>> f = bp.Flatten()
         >>> f.forward(np.zeros((2, 3, 4, 4))).shape
         (2, 48)
         >>> f.backward(np.ones((2, 48))).shape
@@ -628,6 +677,14 @@ class Flatten:
         self._x_shape: tuple[int, ...] | None = None
 
     def forward(self, x: Array) -> Array:
+        """``x.reshape(N, -1)``; keeps the input shape for `backward`.
+
+        Args:
+            x: ``(N, ...)``, at least 2-D.
+
+        Returns:
+            ``(N, features)``, ``features`` the product of the other axes.
+        """
         x = as_float_array(x, "x")
         if x.ndim < 2:
             raise ValueError(f"x must have a batch axis and at least one more, got shape {x.shape}")
@@ -635,6 +692,14 @@ class Flatten:
         return x.reshape(x.shape[0], -1)
 
     def backward(self, dout: Array) -> Array:
+        """``dout`` reshaped back to the input's shape.
+
+        Args:
+            dout: ``(N, features)``.
+
+        Returns:
+            $\\partial L/\\partial x$, the shape of the last ``forward``'s input.
+        """
         if self._x_shape is None:
             raise RuntimeError("Flatten.backward called before forward")
         dout = as_float_array(dout, "dout", ndim=2)

@@ -6,8 +6,11 @@ $f$ = ReLU, tanh or sigmoid in the hidden layers. The output is either
 * a **sigmoid** with binary cross-entropy (one or more independent yes/no outputs), or
 * a **softmax** with categorical cross-entropy, fused and computed from the logits.
 
-In both cases the error at the output's pre-activation simplifies to
-$\delta^{(L)} = (\hat y - y)/N$, and the backward recursion is
+In both cases the error at the output's pre-activation simplifies to $\hat y - y$ divided by
+the number of terms the loss averages: for $N$ examples and $K$ outputs,
+$\delta^{(L)} = (\hat y - y)/(NK)$ for the sigmoid output (binary cross-entropy is a mean
+over all $NK$ outputs) and $\delta^{(L)} = (\hat y - y)/N$ for the softmax output (a mean
+over the $N$ examples). The backward recursion is
 $\delta^{(l)} = \delta^{(l+1)}W^{(l+1)\top}\odot f'(z^{(l)})$,
 $\partial L/\partial W^{(l)} = a^{(l-1)\top}\delta^{(l)}$,
 $\partial L/\partial b^{(l)} = \sum_n \delta^{(l)}_n$.
@@ -16,6 +19,19 @@ The bias lives in each layer's ``b``; no column of ones is appended to the input
 both gives every first-layer unit two biases). Weights start with He initialisation for
 ReLU and Glorot (Xavier) for sigmoid and tanh, which keep activations from shrinking or
 growing with depth for those activations.
+
+Examples:
+    The sigmoid output's error, $N = 2$ examples and $K = 2$ outputs:
+
+    >>> import numpy as np
+    >>> from backprop.deep import DeepNetwork
+    >>> net = DeepNetwork([2, 3, 2], hidden="tanh", output="sigmoid", rng=0)
+    >>> x, y = np.array([[0.0, 1.0], [1.0, 0.0]]), np.array([[1.0, 0.0], [0.0, 1.0]])
+    >>> p = net.forward(x)
+    >>> _, dp = net.loss(p, y)
+    >>> delta = net.model.layers[-1].backward(dp)    # through the Sigmoid: δ at its input
+    >>> np.allclose(delta, (p - y) / (2 * 2))
+    True
 """
 
 from __future__ import annotations
@@ -51,10 +67,12 @@ class DeepNetwork:
 
     Examples:
         >>> import numpy as np
+        >>> import backprop as bp
+        >>> from backprop.deep import DeepNetwork
         >>> x = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
         >>> y = np.array([0, 1, 1, 0])
         >>> net = DeepNetwork([2, 8, 8, 2], hidden="tanh", output="softmax", rng=0)
-        >>> losses = net.fit(x, y, epochs=300, batch_size=4, optimizer=Adam(lr=0.05), rng=0)
+        >>> losses = net.fit(x, y, epochs=300, batch_size=4, optimizer=bp.Adam(lr=0.05), rng=0)
         >>> net.predict(x).tolist(), net.accuracy(x, y)
         ([0, 1, 1, 0], 1.0)
     """
@@ -107,11 +125,28 @@ class DeepNetwork:
         return [layer for layer in self.model.layers if isinstance(layer, Dense)]
 
     def forward(self, x: Array) -> Array:
-        """Probabilities (sigmoid output) or logits (softmax output), shape ``(N, n_outputs)``."""
+        r"""$z^{(l)} = a^{(l-1)}W^{(l)} + b^{(l)}$, $a^{(l)} = f(z^{(l)})$ layer by layer, from $a^{(0)} = x$.
+
+        Args:
+            x: inputs, ``(N, n_inputs)``.
+
+        Returns:
+            Probabilities (sigmoid output) or logits (softmax output), ``(N, n_outputs)``.
+        """
         return self.model.forward(x)
 
     def backward(self, dout: Array) -> Array:
-        """Backpropagate dL/d(forward output); fills ``grads``, returns dL/dx."""
+        r"""$\delta^{(l)} = \delta^{(l+1)}W^{(l+1)\top}\odot f'(z^{(l)})$, from the output down; fills ``grads``.
+
+        Each dense layer gets $\partial L/\partial W^{(l)} = a^{(l-1)\top}\delta^{(l)}$ and
+        $\partial L/\partial b^{(l)} = \sum_n \delta^{(l)}_n$.
+
+        Args:
+            dout: dL/d(``forward``'s output), ``(N, n_outputs)``.
+
+        Returns:
+            dL/dx, ``(N, n_inputs)``.
+        """
         return self.model.backward(dout)
 
     def loss(self, out: Array, y: Array) -> tuple[float, Array]:

@@ -61,11 +61,25 @@ class Layer(Protocol):
         ...
 
     def forward(self, x: Array) -> Array:
-        """Compute the output for input ``x`` and cache what ``backward`` needs."""
+        """Compute the output for input ``x`` and cache what ``backward`` needs.
+
+        Args:
+            x: a batch of inputs, batch axis first.
+
+        Returns:
+            The output, batch axis first.
+        """
         ...
 
     def backward(self, dout: Array) -> Array:
-        """Given dL/d(output), fill ``grads`` and return dL/dx."""
+        """Given dL/d(output), fill ``grads`` and return dL/dx.
+
+        Args:
+            dout: dL/d(output), the shape of the last ``forward``'s output.
+
+        Returns:
+            dL/dx, the shape of the last ``forward``'s input.
+        """
         ...
 
 
@@ -139,7 +153,8 @@ class Dense:
 
         Examples:
             >>> import numpy as np
-            >>> Dense.from_arrays(np.ones((3, 2)), np.zeros(2)).params["W"].shape
+            >>> import backprop as bp
+            >>> bp.Dense.from_arrays(np.ones((3, 2)), np.zeros(2)).params["W"].shape
             (3, 2)
         """
         W = as_float_array(W, "W", ndim=2)
@@ -161,12 +176,31 @@ class Dense:
         return int(self.params["W"].shape[1])
 
     def forward(self, x: Array) -> Array:
+        r"""$z = xW + b$; keeps $x$ for `backward`.
+
+        Args:
+            x: inputs, ``(N, D)``.
+
+        Returns:
+            $z$, ``(N, M)``.
+        """
         x = as_float_array(x, "x", ndim=2)
         check_shape(x, "x", (None, self.n_in))
         self._x = x
         return x @ self.params["W"] + self.params["b"]
 
     def backward(self, dout: Array) -> Array:
+        r"""Fill ``grads`` and return $\partial L/\partial x$, for $\delta = \partial L/\partial z$.
+
+        $\partial L/\partial W = x^\top\delta$ ``(D, M)``, $\partial L/\partial b = \sum_n \delta_n$ ``(M,)``,
+        $\partial L/\partial x = \delta W^\top$.
+
+        Args:
+            dout: $\delta$, ``(N, M)``.
+
+        Returns:
+            $\partial L/\partial x$, ``(N, D)``.
+        """
         x = _require_forward(self._x, self)
         dout = as_float_array(dout, "dout", ndim=2)
         check_shape(dout, "dout", (x.shape[0], self.n_out))
@@ -187,7 +221,8 @@ def sigmoid(z: Array) -> Array:
 
     Examples:
         >>> import numpy as np
-        >>> np.round(sigmoid(np.array([-1000.0, 0.0, 2.0])), 4).tolist()
+        >>> import backprop as bp
+        >>> np.round(bp.sigmoid(np.array([-1000.0, 0.0, 2.0])), 4).tolist()
         [0.0, 0.5, 0.8808]
     """
     z = as_float_array(z, "z", finite=False)
@@ -204,7 +239,8 @@ def softmax(z: Array) -> Array:
 
     Examples:
         >>> import numpy as np
-        >>> np.round(softmax(np.array([[1000.0, 1000.0], [0.0, np.log(3.0)]])), 4).tolist()
+        >>> import backprop as bp
+        >>> np.round(bp.softmax(np.array([[1000.0, 1000.0], [0.0, np.log(3.0)]])), 4).tolist()
         [[0.5, 0.5], [0.25, 0.75]]
     """
     z = as_float_array(z, "z", ndim=(1, 2))
@@ -233,12 +269,28 @@ class _Activation:
         raise NotImplementedError
 
     def forward(self, x: Array) -> Array:
+        r"""$a = f(x)$ elementwise (``_f``); keeps $x$ and $a$ for `backward`.
+
+        Args:
+            x: inputs, any shape.
+
+        Returns:
+            $a$, the shape of ``x``.
+        """
         x = as_float_array(x, "x")
         self._x = x
         self._out = self._f(x)
         return self._out
 
     def backward(self, dout: Array) -> Array:
+        r"""$\partial L/\partial x = \partial L/\partial a \odot f'(x)$, with $f'$ from ``_df(x, a)``.
+
+        Args:
+            dout: $\partial L/\partial a$, the shape of the forward output.
+
+        Returns:
+            $\partial L/\partial x$, the same shape.
+        """
         out = _require_forward(self._out, self)
         dout = _check_dout(dout, out)
         assert self._x is not None
@@ -253,7 +305,8 @@ class Sigmoid(_Activation):
 
     Examples:
         >>> import numpy as np
-        >>> s = Sigmoid()
+        >>> import backprop as bp
+        >>> s = bp.Sigmoid()
         >>> s.forward(np.array([[0.0]])).tolist()
         [[0.5]]
         >>> s.backward(np.array([[1.0]])).tolist()
@@ -272,7 +325,8 @@ class Tanh(_Activation):
 
     Examples:
         >>> import numpy as np
-        >>> t = Tanh()
+        >>> import backprop as bp
+        >>> t = bp.Tanh()
         >>> t.forward(np.array([[0.0]])).tolist()
         [[0.0]]
         >>> t.backward(np.array([[2.0]])).tolist()
@@ -291,7 +345,8 @@ class ReLU(_Activation):
 
     Examples:
         >>> import numpy as np
-        >>> r = ReLU()
+        >>> import backprop as bp
+        >>> r = bp.ReLU()
         >>> r.forward(np.array([[-2.0, 3.0]])).tolist()
         [[0.0, 3.0]]
         >>> r.backward(np.array([[5.0, 5.0]])).tolist()
@@ -313,7 +368,8 @@ class LeakyReLU(_Activation):
 
     Examples:
         >>> import numpy as np
-        >>> r = LeakyReLU(alpha=0.1)
+        >>> import backprop as bp
+        >>> r = bp.LeakyReLU(alpha=0.1)
         >>> r.forward(np.array([[-2.0, 3.0]])).tolist()
         [[-0.2, 3.0]]
         >>> r.backward(np.array([[1.0, 1.0]])).tolist()
@@ -346,7 +402,8 @@ class Softmax(_Activation):
 
     Examples:
         >>> import numpy as np
-        >>> s = Softmax()
+        >>> import backprop as bp
+        >>> s = bp.Softmax()
         >>> s.forward(np.array([[0.0, 0.0]])).tolist()
         [[0.5, 0.5]]
         >>> s.backward(np.array([[1.0, 0.0]])).tolist()
@@ -354,6 +411,14 @@ class Softmax(_Activation):
     """
 
     def forward(self, x: Array) -> Array:
+        r"""$a = \mathrm{softmax}(x)$ row by row; keeps $a$ for `backward`.
+
+        Args:
+            x: logits, ``(N, C)``.
+
+        Returns:
+            $a$, ``(N, C)``, each row summing to 1.
+        """
         x = as_float_array(x, "x", ndim=2)
         return super().forward(x)
 
@@ -361,6 +426,14 @@ class Softmax(_Activation):
         return softmax(x)
 
     def backward(self, dout: Array) -> Array:
+        r"""$\partial L/\partial z = a \odot (g - \sum_j g_j a_j)$, row by row.
+
+        Args:
+            dout: $g = \partial L/\partial a$, ``(N, C)``.
+
+        Returns:
+            $\partial L/\partial z$, ``(N, C)``.
+        """
         a = _require_forward(self._out, self)
         g = _check_dout(dout, a)
         dz: Array = a * (g - (g * a).sum(axis=-1, keepdims=True))
@@ -409,11 +482,27 @@ class Sequential:
         return {f"{i}.{k}": v for i, layer in enumerate(self.layers) for k, v in layer.grads.items()}
 
     def forward(self, x: Array) -> Array:
+        r"""Each layer's ``forward`` in turn, first to last: $f_k(\cdots f_2(f_1(x)))$.
+
+        Args:
+            x: the first layer's input.
+
+        Returns:
+            The last layer's output.
+        """
         for layer in self.layers:
             x = layer.forward(x)
         return x
 
     def backward(self, dout: Array) -> Array:
+        """The chain rule: each layer's ``backward`` in reverse order, each fed the previous result.
+
+        Args:
+            dout: dL/d(the last layer's output), its shape.
+
+        Returns:
+            dL/d(the first layer's input), its shape.
+        """
         for layer in reversed(self.layers):
             dout = layer.backward(dout)
         return dout

@@ -45,7 +45,8 @@ def mse(pred: Array, target: Array) -> tuple[float, Array]:
 
     Examples:
         >>> import numpy as np
-        >>> loss, grad = mse(np.array([[0.5], [1.0]]), np.array([[1.0], [1.0]]))
+        >>> import backprop as bp
+        >>> loss, grad = bp.mse(np.array([[0.5], [1.0]]), np.array([[1.0], [1.0]]))
         >>> loss, grad.tolist()
         (0.125, [[-0.5], [0.0]])
     """
@@ -70,10 +71,11 @@ def binary_cross_entropy(prob: Array, target: Array, *, eps: float = 1e-12) -> t
 
     Examples:
         >>> import numpy as np
-        >>> loss, grad = binary_cross_entropy(np.array([0.5, 0.5]), np.array([1.0, 0.0]))
+        >>> import backprop as bp
+        >>> loss, grad = bp.binary_cross_entropy(np.array([0.5, 0.5]), np.array([1.0, 0.0]))
         >>> round(loss, 4), grad.tolist()
         (0.6931, [-1.0, 1.0])
-        >>> loss, _ = binary_cross_entropy(np.array([1.0]), np.array([0.0]))  # clipped, finite
+        >>> loss, _ = bp.binary_cross_entropy(np.array([1.0]), np.array([0.0]))  # clipped, finite
         >>> round(loss, 2)
         27.63
     """
@@ -107,8 +109,9 @@ def softmax_cross_entropy(logits: Array, labels: Array) -> tuple[float, Array]:
 
     Examples:
         >>> import numpy as np
+        >>> import backprop as bp
         >>> z = np.array([[0.0, 0.0], [0.0, np.log(3.0)]])
-        >>> loss, grad = softmax_cross_entropy(z, np.array([0, 1]))
+        >>> loss, grad = bp.softmax_cross_entropy(z, np.array([0, 1]))
         >>> round(loss, 4), np.round(grad, 4).tolist()
         (0.4904, [[-0.25, 0.25], [0.125, -0.125]])
     """

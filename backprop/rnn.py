@@ -89,7 +89,8 @@ class RNN:
         $\partial L/\partial W_h = h_0\delta_1 + h_1\delta_2 = 0.1338$.
 
         >>> import numpy as np
-        >>> rnn = RNN.from_arrays(np.array([[1.0]]), np.array([[0.5]]), np.array([0.0]))
+        >>> import backprop as bp
+        >>> rnn = bp.RNN.from_arrays(np.array([[1.0]]), np.array([[0.5]]), np.array([0.0]))
         >>> x = np.array([[[0.5], [1.0]]])                      # N=1, T=2, D=1
         >>> np.round(rnn.forward(x), 4).tolist()                # the last state h_2
         [[0.8429]]
@@ -147,7 +148,8 @@ class RNN:
 
         Examples:
             >>> import numpy as np
-            >>> RNN.from_arrays(np.zeros((2, 3)), np.eye(3), np.zeros(3))
+            >>> import backprop as bp
+            >>> bp.RNN.from_arrays(np.zeros((2, 3)), np.eye(3), np.zeros(3))
             RNN(2, 3)
         """
         W_x = as_float_array(W_x, "W_x", ndim=2)
@@ -204,7 +206,9 @@ class RNN:
         return view
 
     def forward(self, x: Array, h0: Array | None = None) -> Array:
-        """Run the recurrence over a batch of sequences.
+        r"""Run the recurrence $h_t = \tanh(x_t W_x + h_{t-1} W_h + b)$ for $t = 1, \dots, T$.
+
+        Every $x_t W_x + b$ is one matrix product before the loop; the states are kept for `backward`.
 
         Args:
             x: inputs ``(N, T, D)``.
@@ -242,10 +246,20 @@ class RNN:
         return out
 
     def backward(self, dout: Array) -> Array:
-        """Backpropagate through time; fill ``grads`` and ``dh0`` and return dL/dx ``(N, T, D)``.
+        r"""Backpropagate through time; fill ``grads`` and ``dh0`` and return $\partial L/\partial x$.
+
+        For $t = T, \dots, 1$: $\delta_t = (g_t + \delta_{t+1} W_h^\top) \odot (1 - h_t^2)$ (under
+        ``bptt_steps``, only the terms still within the window); then
+        $\partial L/\partial W_x = \sum_t x_t^\top\delta_t$, $\partial L/\partial W_h = \sum_t h_{t-1}^\top\delta_t$,
+        $\partial L/\partial b = \sum_{t,n}\delta_{t,n}$, $\partial L/\partial h_0 = \delta_1 W_h^\top$ and
+        $\partial L/\partial x_t = \delta_t W_x^\top$.
 
         Args:
-            dout: dL/d(output): ``(N, T, H)`` if ``return_sequences`` else ``(N, H)``.
+            dout: the direct gradients $g_t$ = dL/d(output): ``(N, T, H)`` if ``return_sequences``,
+                else ``(N, H)`` ($g_T$; the other $g_t$ are 0).
+
+        Returns:
+            $\partial L/\partial x$, ``(N, T, D)``.
         """
         if self._hs is None or self._x is None:
             raise RuntimeError("RNN.backward called before forward")
@@ -338,13 +352,17 @@ def clip_grad_norm(layer_or_grads: Layer | Mapping[str, Array], max_norm: float)
 
     Examples:
         >>> import numpy as np
+        >>> import backprop as bp
         >>> grads = {"a": np.array([3.0]), "b": np.array([[4.0]])}
-        >>> clip_grad_norm(grads, 1.0)
+        >>> bp.clip_grad_norm(grads, 1.0)           # norm 5 > 1: every array scaled by 1/5
         5.0
         >>> np.round(grads["a"], 6).tolist(), np.round(grads["b"], 6).tolist()
         ([0.6], [[0.8]])
-        >>> clip_grad_norm(grads, 10.0)    # below the cap: unchanged
+        >>> small = {"a": np.array([0.6]), "b": np.array([[0.8]])}
+        >>> bp.clip_grad_norm(small, 10.0)          # norm 1 <= 10: unchanged
         1.0
+        >>> small["a"].tolist(), small["b"].tolist()
+        ([0.6], [[0.8]])
     """
     max_norm = positive_float(max_norm, "max_norm")
     if isinstance(layer_or_grads, Mapping):

@@ -8,7 +8,7 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
-from typing import cast
+from typing import NoReturn, cast
 
 import pytest
 
@@ -54,3 +54,13 @@ def load_page_runner() -> RunPage:
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return cast(RunPage, module.run_page)
+
+
+def unavailable(reason: str) -> NoReturn:
+    """Skip the test because something it needs is missing; in CI (``CI`` set), fail it.
+
+    ``reason`` says what is missing and how to install it.
+    """
+    if os.environ.get("CI"):
+        pytest.fail(f"{reason} (CI must run this test)")
+    pytest.skip(reason)

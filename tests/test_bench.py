@@ -56,7 +56,6 @@ def test_bench_with_torch_records_ratios_and_machine(tmp_path: Path) -> None:
 
 def test_training_is_timed_on_both_sides() -> None:
     torch = require("torch")
-    require("sklearn")
     lines: list[str] = []
     result = bench._train(torch, repeats=1, pause_s=0.0, log=lines.append)
     assert result["backprop_accuracy"] >= 0.98

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 import zipfile
 from pathlib import Path
 
@@ -110,12 +109,10 @@ def test_cli_plot_writes_a_figure(tmp_path: Path, capsys: pytest.CaptureFixture[
 
 @pytest.fixture(scope="module")
 def trained() -> cnn.DigitsResult:
-    require("sklearn")
     return cnn.train_digits(seed=0)
 
 
 def test_digits_split_is_fixed_and_disjoint() -> None:
-    require("sklearn")
     a, b = cnn.load_digits_split(), cnn.load_digits_split()
     np.testing.assert_array_equal(a.y_test, b.y_test)
     assert a.x_train.shape == (1437, 1, 8, 8)
@@ -137,7 +134,6 @@ def test_digits_cnn_reaches_98_percent(trained: cnn.DigitsResult) -> None:
 
 
 def test_digits_training_is_reproducible_and_seeded() -> None:
-    require("sklearn")
     a = cnn.train_digits(epochs=1, seed=3)
     b = cnn.train_digits(epochs=1, seed=3)
     c = cnn.train_digits(epochs=1, seed=4)
@@ -159,14 +155,16 @@ def test_input_gradient_is_the_models_dx(trained: cnn.DigitsResult) -> None:
     assert g[i] == pytest.approx((lp - lm) / (2 * eps), rel=1e-5, abs=1e-9)
 
 
-def test_missing_sklearn_gives_a_clear_import_error(monkeypatch: pytest.MonkeyPatch) -> None:
-    cnn._digits_arrays.cache_clear()
-    monkeypatch.setitem(sys.modules, "sklearn.datasets", None)
-    try:
-        with pytest.raises(ImportError, match=r"pip install 'backprop\[data\]'"):
-            cnn.load_digits_split()
-    finally:
-        cnn._digits_arrays.cache_clear()
+def test_shipped_digits_are_the_uci_test_set() -> None:
+    """1,797 images of pixel counts 0..16, with the class sizes the UCI test set publishes."""
+    images, labels = cnn._digits_arrays()
+    assert images.shape == (1797, 1, 8, 8)
+    counts = images * 16.0  # back to the pixel counts, exactly (16 is a power of two)
+    np.testing.assert_array_equal(counts, np.round(counts))
+    assert counts.min() == 0.0
+    assert counts.max() == 16.0
+    assert np.bincount(labels).tolist() == [178, 182, 177, 183, 181, 182, 181, 179, 174, 180]
+    assert not images.flags.writeable
 
 
 def test_train_digits_rejects_bad_arguments() -> None:
@@ -184,7 +182,6 @@ def test_progress_bar_format() -> None:
 
 
 def test_cli_train_save_load(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    require("sklearn")
     path = tmp_path / "cnn.npz"
     assert main(["cnn", "--train", "--epochs", "2", "--save", str(path)]) == 0
     captured = capsys.readouterr()
@@ -310,7 +307,6 @@ def test_load_rejects_missing_corrupt_and_wrong_kind_of_file(tmp_path: Path) -> 
 
 def test_figures_build() -> None:
     require("matplotlib")
-    require("sklearn")
     from backprop.plots import FAMILIES, Figure
     from backprop.plots.cnn import FIGURES
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from tests.support import load_page_runner
@@ -22,4 +23,16 @@ def test_first_two_lines_serve_the_site_and_run_the_tests() -> None:
     assert serve.endswith("mkdocs serve"), serve
     assert test.endswith("python -m pytest"), test
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
-    assert "sed -n 2p README.md" in ci  # CI runs the README's own test command
+    assert "serve_command=$(sed -n 1p README.md)" in ci  # CI serves the README's own site command...
+    assert "test_command=$(sed -n 2p README.md)" in ci  # ...and runs its own test command
+    assert 'eval "$test_command"' in ci
+
+
+def test_install_hints_name_our_distribution() -> None:
+    """``backprop`` on PyPI is another project: no hint may tell anyone to install it."""
+    texts = [ROOT / "README.md", *(ROOT / "docs").glob("*.md"), *(ROOT / "backprop").rglob("*.py")]
+    wrong = re.compile(r"""install\s+(-e\s+)?["']?backprop(\[|["'\s]|$)""", re.M)
+    bad = [str(p.relative_to(ROOT)) for p in texts if wrong.search(p.read_text(encoding="utf-8"))]
+    assert bad == []
+    pyproject = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+    assert 'name = "backprop-from-scratch"' in pyproject

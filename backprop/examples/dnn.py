@@ -31,6 +31,8 @@ def spiral(
         ``x`` of shape ``(n_per_class * classes, 2)`` and labels ``y`` of shape ``(N,)``.
 
     Examples:
+        >>> import numpy as np
+        >>> from backprop.examples.dnn import spiral
         >>> x, y = spiral(50, 3)
         >>> x.shape, y.shape, np.bincount(y).tolist()
         ((150, 2), (150,), [50, 50, 50])
@@ -64,6 +66,7 @@ def train_spiral(
         The network, the loss of every epoch, the train and the test accuracy.
 
     Examples:
+        >>> from backprop.examples.dnn import train_spiral
         >>> net, losses, train_acc, test_acc = train_spiral(epochs=150)
         >>> test_acc >= 0.95
         True
@@ -85,6 +88,7 @@ def layer_gradient_norms(
     """‖∂L/∂W‖ of every dense layer (input side first) for one batch at initialisation.
 
     Examples:
+        >>> from backprop.examples.dnn import layer_gradient_norms
         >>> sig = layer_gradient_norms("sigmoid")
         >>> relu = layer_gradient_norms("relu")
         >>> sig[0] / sig[-1] < 0.01, relu[0] / relu[-1] > 0.1

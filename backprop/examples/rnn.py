@@ -79,6 +79,7 @@ def build_rnn(*, bptt_steps: int | None = None) -> Sequential:
         bptt_steps: passed to `RNN` (None: full BPTT).
 
     Examples:
+        >>> from backprop.examples.rnn import RNN_X, build_rnn
         >>> net = build_rnn()
         >>> net
         Sequential(RNN(2, 4), Dense(4, 1), Sigmoid())
@@ -118,6 +119,7 @@ def train_rnn(*, epochs: int = 200, lr: float = 0.1, bptt_steps: int | None = No
         bptt_steps: None for full BPTT, or the truncation length.
 
     Examples:
+        >>> from backprop.examples.rnn import train_rnn
         >>> result = train_rnn()
         >>> print(f"RNN → Final Prediction: {result.prediction:.2f}")
         RNN → Final Prediction: 0.92
@@ -160,6 +162,7 @@ def first_pass(net: Sequential | None = None) -> str:
         net: a network built like `build_rnn` (default: a fresh one).
 
     Examples:
+        >>> from backprop.examples.rnn import first_pass
         >>> print(first_pass())
         prediction ŷ = 0.4315, loss L = (ŷ − y)² = 0.3232, ∂L/∂ŷ = -1.1371
         t  h_t                                ∂L/∂h_t                            δ_t = ∂L/∂a_t
@@ -229,8 +232,11 @@ def simplified_bptt_pitfall(rnn: RNN, x: Array, dh_last: Array) -> dict[str, Arr
         ``{"W_x", "W_h", "b"}`` as this shortcut computes them.
 
     Examples:
+        >>> import numpy as np
+        >>> import backprop as bp
+        >>> from backprop.examples.rnn import RNN_X, RNN_Y, build_rnn, simplified_bptt_pitfall
         >>> net = build_rnn()
-        >>> _, dpred = mse(net.forward(RNN_X), RNN_Y)
+        >>> _, dpred = bp.mse(net.forward(RNN_X), RNN_Y)
         >>> dh_last = net.layers[1].backward(net.layers[2].backward(dpred))    # ∂L/∂h_3
         >>> wrong = simplified_bptt_pitfall(net.layers[0], RNN_X, dh_last)
         >>> np.round(wrong["W_h"][0], 4).tolist()                            # row 0 of h_3ᵀδ_3
@@ -271,18 +277,25 @@ def hidden_grad_norms(scale: float, *, x_scale: float = 0.01, T: int = 60, H: in
     $W_h$ is ``scale`` times a random orthogonal matrix (every singular value equals
     ``scale``), the inputs are Gaussian times ``x_scale`` (16 sequences, 4 features), and
     $\partial L/\partial h_T$ is a fixed unit vector. Going back one step multiplies the
-    gradient by $\mathrm{diag}(1-h_t^2)\,W_h^\top$, so near $h = 0$ it shrinks or grows like
-    ``scale`` per step; saturated units ($|h| \to 1$) shrink it further.
+    gradient by $\mathrm{diag}(1-h_t^2)\,W_h^\top$. While the states stay near 0, which with
+    small inputs they do for ``scale`` ≤ 1, that factor has norm about ``scale`` and the
+    norm at $h_t$ is about $\text{scale}^{T-t}$: at 0.5 it is $0.5^{10}$ at $h_{50}$ and
+    $0.5^{59}$ at $h_1$. For ``scale`` > 1 this does not hold: the recurrence amplifies the
+    states themselves until the tanh units saturate, and the factors $1 - h_t^2$ then hold
+    the growth back. At 1.5 the norm at $h_1$ is $8.6\times10^{2}$, not $1.5^{59}$.
 
     Returns:
         The norms averaged over the 16 sequences, shape ``(T,)``.
 
     Examples:
+        >>> from backprop.examples.rnn import hidden_grad_norms
         >>> norms = hidden_grad_norms(0.5)
         >>> print(f"{norms[-1]:.3f} {norms[-11]:.1e} {norms[0]:.1e}")    # at h_60, h_50 and h_1
         1.000 9.8e-04 1.7e-18
-        >>> print(f"{hidden_grad_norms(1.5)[0]:.1e}")
-        8.6e+02
+        >>> print(f"{0.5 ** 10:.1e} {0.5 ** 59:.1e}")                   # scale^(T - t) for t = 50, 1
+        9.8e-04 1.7e-18
+        >>> print(f"{hidden_grad_norms(1.5)[0]:.1e} {1.5 ** 59:.1e}")    # saturated: far below 1.5^59
+        8.6e+02 2.5e+10
     """
     H = positive_int(H, "H")
     rnn, x = _probe(scale, x_scale, T, H, seed)
@@ -293,12 +306,15 @@ def hidden_grad_norms(scale: float, *, x_scale: float = 0.01, T: int = 60, H: in
 
 def truncation_error(scale: float, bptt_steps: int, *, x_scale: float = 0.5, T: int = 40, H: int = 32,
                      seed: int = 0) -> float:
-    r"""Relative error of $\partial L/\partial W_h$ under truncated BPTT, against full BPTT.
+    r"""The error of $\partial L/\partial W_h$ under truncated BPTT, as a fraction of the full-BPTT gradient.
 
-    Same setup as `hidden_grad_norms`, but the loss reads every state (a fixed random
+    That is $\|g_k - g\| / \|g\|$, with $g_k$ the gradient of ``bptt_steps=k`` and $g$ that of
+    full BPTT (not `backprop.relative_error`, which divides by $\|g_k\| + \|g\|$). Same setup
+    as `hidden_grad_norms`, but the loss reads every state (a fixed random
     $\partial L/\partial h_t$ at each step), as in sequence labelling or language modelling.
 
     Examples:
+        >>> from backprop.examples.rnn import truncation_error
         >>> print(f"{truncation_error(0.5, 5):.1e} {truncation_error(1.5, 5):.1e}")
         1.2e-02 8.8e-01
         >>> truncation_error(0.5, 40)                           # k >= T: exactly full BPTT
@@ -324,6 +340,7 @@ def load_text() -> str:
     """Shakespeare's Sonnet 18 (public domain), the text of the next-character task.
 
     Examples:
+        >>> from backprop.examples.rnn import load_text
         >>> text = load_text()
         >>> text.splitlines()[0]
         "Shall I compare thee to a summer's day?"
@@ -337,6 +354,8 @@ def one_hot(indices: np.ndarray, n: int) -> Array:
     """One-hot encode an integer array of any shape: ``(...)`` → ``(..., n)``.
 
     Examples:
+        >>> import numpy as np
+        >>> from backprop.examples.rnn import one_hot
         >>> one_hot(np.array([[0, 2]]), 3).tolist()
         [[[1.0, 0.0, 0.0], [0.0, 0.0, 1.0]]]
     """
@@ -363,6 +382,8 @@ class NextCharModel:
         rng: seed or Generator for the initial weights.
 
     Examples:
+        >>> import numpy as np
+        >>> from backprop.examples.rnn import NextCharModel, one_hot
         >>> model = NextCharModel(vocab=5, hidden=8, rng=0)
         >>> model.forward(one_hot(np.array([[0, 1, 2]]), 5)).shape
         (3, 5)
@@ -389,14 +410,28 @@ class NextCharModel:
                 **{f"out.{k}": v for k, v in self.out.grads.items()}}
 
     def forward(self, x: Array) -> Array:
-        """Logits ``(N*T, V)`` for one-hot inputs ``x`` ``(N, T, V)``."""
+        r"""Logits $z_t = h_t W + c$ for every state $h_t$ of the `RNN`, all steps stacked.
+
+        Args:
+            x: one-hot inputs, ``(N, T, V)``.
+
+        Returns:
+            The logits, ``(N*T, V)`` (row ``n*T + t`` predicts the character after step ``t``).
+        """
         hs = self.rnn.forward(x)
         N, T, H = hs.shape
         self._shape = (N, T)
         return self.out.forward(hs.reshape(N * T, H))
 
     def backward(self, dout: Array) -> Array:
-        """Backpropagate dL/dlogits ``(N*T, V)``; fills ``grads``, returns dL/dx ``(N, T, V)``."""
+        r"""$\partial L/\partial h_t = \partial L/\partial z_t\,W^\top$ for every step, then BPTT through the `RNN`.
+
+        Args:
+            dout: $\partial L/\partial z$, ``(N*T, V)``.
+
+        Returns:
+            $\partial L/\partial x$, ``(N, T, V)``.
+        """
         if self._shape is None:
             raise RuntimeError("NextCharModel.backward called before forward")
         N, T = self._shape
@@ -458,6 +493,7 @@ def train_text(
         eval_every: score the whole text every this many steps (and after the last).
 
     Examples:
+        >>> from backprop.examples.rnn import train_text
         >>> result = train_text(steps=100)
         >>> print(f"{result.eval_losses[0]:.2f} → {result.eval_losses[-1]:.2f} nats per character")
         3.72 → 0.39 nats per character
@@ -508,6 +544,7 @@ def complete(result: TextResult, prompt: str, n: int) -> str:
     """Extend ``prompt`` by ``n`` characters, each the model's most likely next one (greedy).
 
     Examples:
+        >>> from backprop.examples.rnn import complete, train_text
         >>> result = train_text(steps=20)
         >>> len(complete(result, "Shall I", 10))
         17

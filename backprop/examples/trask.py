@@ -43,6 +43,8 @@ def bilayer(iterations: int = 10_000) -> Array:
     """Train the net without a hidden layer; return its output on `X`, shape ``(4, 1)``.
 
     Examples:
+        >>> import numpy as np
+        >>> from backprop.examples.trask import bilayer
         >>> print(np.array2string(bilayer()[:, 0], precision=8))
         [0.00966449 0.00786506 0.99358898 0.99211957]
     """
@@ -64,6 +66,8 @@ def trilayer(iterations: int = 60_000, report_every: int = 10_000) -> tuple[Arra
         and the mean absolute error recorded every ``report_every`` iterations.
 
     Examples:
+        >>> import numpy as np
+        >>> from backprop.examples.trask import trilayer
         >>> out, errors = trilayer()
         >>> print(np.array2string(out[:, 0], precision=8))
         [0.00260572 0.99672209 0.99701711 0.00386759]

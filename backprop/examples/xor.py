@@ -1,8 +1,9 @@
 r"""A two-layer network class trained on XOR, and why tiny initial weights stall it.
 
 `TwoLayerNet` is input → sigmoid hidden layer → sigmoid output. With the
-binary cross-entropy loss the output error simplifies to $\delta_2 = (\hat y - y)/m$ (the
-sigmoid's derivative cancels), and the hidden error is
+binary cross-entropy loss the output error simplifies to $\delta_2 = (\hat y - y)/m$, with
+$m$ the number of entries of $\hat y$ (the loss is their mean; on XOR, the 4 examples of one
+output), because the sigmoid's derivative cancels; the hidden error is
 $\delta_1 = \delta_2 W_2^\top \odot a_1(1 - a_1)$.
 
 **The 0.25 plateau.** Started from weights drawn $\times 0.01$, every hidden unit computes
@@ -10,8 +11,8 @@ almost the same value $\approx 0.5$ for every input, the output is $\approx 0.5$
 XOR inputs, and the mean squared error is $0.25$. The gradient reaching $W_1$ is
 proportional to $W_2$, which is tiny, and XOR's targets cancel each other's pull on the
 output: the network sits near a saddle point and, with learning rate 0.1, does not leave it
-within 1,000 epochs. Larger initial weights (scale 1.0 with learning rate 0.5) break the
-symmetry and converge.
+within 1,000 epochs. Larger initial weights (scale 1.0, with learning rate 1.0) break the
+symmetry and converge (`train_xor` prints both).
 """
 
 from __future__ import annotations
@@ -59,6 +60,8 @@ class TwoLayerNet:
         rng: seed or Generator for the initial weights.
 
     Examples:
+        >>> import numpy as np
+        >>> from backprop.examples.xor import XOR_X, XOR_Y, TwoLayerNet
         >>> net = TwoLayerNet(2, 4, 1, init_scale=1.0, rng=0)
         >>> log = net.train(XOR_X, XOR_Y, epochs=1000, lr=1.0)
         >>> [f"{e.mse:.4f}" for e in log[::3]]
@@ -100,11 +103,30 @@ class TwoLayerNet:
         return self.model.grads
 
     def forward(self, x: Array) -> Array:
-        """Predicted probabilities, shape ``(N, output_size)``."""
+        r"""$a_1 = \sigma(x W_1 + b_1)$, $\hat y = \sigma(a_1 W_2 + b_2)$.
+
+        Args:
+            x: inputs, ``(N, input_size)``.
+
+        Returns:
+            $\hat y$, the predicted probabilities, ``(N, output_size)``.
+        """
         return self.model.forward(x)
 
     def backward(self, dout: Array) -> Array:
-        """Backpropagate ``dout`` = dL/d(output); fills ``grads`` and returns dL/dx."""
+        r"""Backpropagate through both layers: fill ``grads`` and return $\partial L/\partial x$.
+
+        $\delta_2 = \partial L/\partial\hat y \odot \hat y(1 - \hat y)$ and
+        $\delta_1 = \delta_2 W_2^\top \odot a_1(1 - a_1)$; ``grads`` get
+        $\partial L/\partial W_2 = a_1^\top\delta_2$, $\partial L/\partial b_2 = \sum_n \delta_2$,
+        $\partial L/\partial W_1 = x^\top\delta_1$ and $\partial L/\partial b_1 = \sum_n \delta_1$.
+
+        Args:
+            dout: $\partial L/\partial\hat y$, ``(N, output_size)``.
+
+        Returns:
+            $\partial L/\partial x = \delta_1 W_1^\top$, ``(N, input_size)``.
+        """
         return self.model.backward(dout)
 
     def loss(self, pred: Array, y: Array) -> tuple[float, Array]:
@@ -151,9 +173,14 @@ def train_xor(
     """Train a `TwoLayerNet` (binary cross-entropy) on XOR.
 
     Examples:
-        >>> _, log = train_xor(init_scale=0.01, lr=0.1)   # tiny weights: stuck on the plateau
-        >>> f"{log[-1].mse:.4f}"
-        '0.2500'
+        >>> import numpy as np
+        >>> from backprop.examples.xor import XOR_X, train_xor
+        >>> net, log = train_xor(init_scale=0.01, lr=0.1)   # tiny weights: stuck on the plateau
+        >>> f"{log[-1].mse:.4f}", np.round(net.forward(XOR_X)[:, 0], 2).tolist()
+        ('0.2500', [0.5, 0.5, 0.5, 0.5])
+        >>> hidden = net.model[1].forward(net.model[0].forward(XOR_X))    # (4 inputs, 4 units)
+        >>> np.round(hidden, 2).tolist()
+        [[0.5, 0.5, 0.5, 0.5], [0.5, 0.5, 0.5, 0.5], [0.5, 0.5, 0.5, 0.5], [0.5, 0.5, 0.5, 0.5]]
         >>> _, log = train_xor(init_scale=1.0, lr=1.0)
         >>> log[-1].mse < 0.01
         True

@@ -17,6 +17,7 @@ def ann_gradients(seed: int | None = None) -> Figure:
     """∂L/∂W of both layers at the first step (heatmaps) and their norms over training.
 
     Examples:
+        >>> from backprop.plots.ann import ann_gradients
         >>> len(ann_gradients().axes)  # two heatmaps, their colour bar, the curves
         4
     """
@@ -50,6 +51,7 @@ def classic_errors() -> Figure:
     """Mean absolute error of the trilayer "11 lines" net, every 1,000 iterations.
 
     Examples:
+        >>> from backprop.plots.ann import classic_errors
         >>> classic_errors().axes[0].get_yscale()
         'log'
     """

@@ -49,6 +49,7 @@ def edge_gradients() -> Figure:
     """The worked example as heatmaps: patch, kernel, ∂L/∂K, ∂L/∂patch and the kernel after one step.
 
     Examples:
+        >>> from backprop.plots.cnn import edge_gradients
         >>> len(edge_gradients().axes)
         5
     """
@@ -69,6 +70,7 @@ def digit_kernel_gradients() -> Figure:
     """∂L/∂K of the 32 first-layer kernels of the untrained digits CNN, for its first batch of 32 images.
 
     Examples:
+        >>> from backprop.plots.cnn import digit_kernel_gradients
         >>> len(digit_kernel_gradients().axes)
         32
     """
@@ -94,6 +96,7 @@ def digit_saliency(model: Layer | None = None, data: DigitsData | None = None) -
         data: its data split (default: the run's).
 
     Examples:
+        >>> from backprop.plots.cnn import digit_saliency
         >>> len(digit_saliency().axes)
         12
     """
@@ -123,6 +126,7 @@ def training_curve(result: DigitsResult | None = None) -> Figure:
     """Training loss and test accuracy of the digits CNN, epoch by epoch.
 
     Examples:
+        >>> from backprop.plots.cnn import training_curve
         >>> len(training_curve().axes)
         2
     """

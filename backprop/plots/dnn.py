@@ -16,6 +16,7 @@ def dnn_gradient_norms(depth: int = 8, width: int = 32) -> Figure:
     """‖∂L/∂W‖ per layer at initialisation for sigmoid, tanh and ReLU hidden layers.
 
     Examples:
+        >>> from backprop.plots.dnn import dnn_gradient_norms
         >>> len(dnn_gradient_norms(depth=3).axes[0].lines)
         3
     """
@@ -35,6 +36,7 @@ def dnn_decision() -> Figure:
     """The trained spiral classifier's decision regions, with the data.
 
     Examples:
+        >>> from backprop.plots.dnn import dnn_decision
         >>> len(dnn_decision().axes)
         2
     """

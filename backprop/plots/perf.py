@@ -25,6 +25,7 @@ def perf_figure(results: dict[str, Any]) -> Figure:
         results: a results dict as written by ``python -m backprop bench --json FILE``.
 
     Examples:
+        >>> from backprop.plots.perf import perf_figure
         >>> r = {"machine": {"cpu": "CPU", "cores": 2, "numpy": "2.0", "torch": {"version": "2.0"}},
         ...      "cases": {"mlp": {"title": "MLP", "backprop_ms": 2.0, "torch_ms": 2.5,
         ...                        "ratio": 0.8, "target": 1.05}}}

@@ -19,6 +19,7 @@ def rnn_gradient_norms() -> Figure:
     """‖∂L/∂h_t‖ over t for several recurrent weight scales, with small and with large inputs.
 
     Examples:
+        >>> from backprop.plots.rnn import rnn_gradient_norms
         >>> [ax.get_yscale() for ax in rnn_gradient_norms().axes]
         ['log', 'log']
     """
@@ -38,9 +39,10 @@ def rnn_gradient_norms() -> Figure:
 
 
 def truncation_figure() -> Figure:
-    """Relative error of ∂L/∂W_h under truncated BPTT against full BPTT, as the window k grows.
+    """‖∂L/∂W_h truncated − full‖ / ‖full‖ (`truncation_error`) as the truncated BPTT window k grows.
 
     Examples:
+        >>> from backprop.plots.rnn import truncation_figure
         >>> truncation_figure().axes[0].get_xlabel()
         'bptt_steps k'
     """
@@ -61,6 +63,7 @@ def clipping_effect() -> Figure:
     """Sonnet task, plain SGD with learning rate 2: without clipping it blows up, with clipping it learns.
 
     Examples:
+        >>> from backprop.plots.rnn import clipping_effect
         >>> len(clipping_effect().axes)
         2
     """
@@ -88,6 +91,7 @@ def text_learning_curve() -> Figure:
     """Learning curve of the next-character model on Sonnet 18 (Adam, clipping at norm 1).
 
     Examples:
+        >>> from backprop.plots.rnn import text_learning_curve
         >>> text_learning_curve().axes[0].get_ylabel()
         'cross-entropy (nats per character)'
     """

@@ -17,6 +17,7 @@ def xor_loss_curves(lr: float = 1.0, epochs: int = 2000, seed: int = 0) -> Figur
     """MSE on XOR over training for several initial weight scales (same learning rate and seed).
 
     Examples:
+        >>> from backprop.plots.xor import xor_loss_curves
         >>> len(xor_loss_curves(epochs=200).axes[0].get_legend().get_texts())
         5
     """
