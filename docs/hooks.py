@@ -1,20 +1,29 @@
-"""MkDocs build hook: draws every model's gradient figures by calling the package.
+"""MkDocs build hook: draws the site's figures by calling the package.
 
-Each figure of `backprop.plots.render_all` becomes ``figures/<stem>.svg`` in the
-built site. Nothing is written into ``docs/``. The figures are drawn once per
-process and shared, so a test that builds the site in its own process does not draw
-them again; ``mkdocs serve`` draws them afresh for every rebuild, since a figure's
-data (the benchmark results) may have changed in between.
+Each figure of `backprop.plots.site.render_all` becomes ``figures/<stem>.svg`` in the built
+site, and the benchmark figure is drawn from this folder's ``bench-results.json``. Nothing
+is written into ``docs/``. The figures are drawn once per process and shared, so a test that
+builds the site in its own process does not draw them again; ``mkdocs serve`` draws them
+afresh for every rebuild, since a figure's data (the benchmark results) may have changed.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from mkdocs.plugins import event_priority
 from mkdocs.structure.files import File, Files
 
-from backprop.plots import render_all
+from backprop.bench import load_results
+from backprop.plots import to_svg
+from backprop.plots.perf import perf_figure
+from backprop.plots.site import render_all
+
+BENCH_RESULTS = Path(__file__).resolve().parent / "bench-results.json"
+"""The committed benchmark results that the performance page and its figure show."""
+
+PERF_STEM = "perf_vs_torch"
 
 _serving = False
 
@@ -32,4 +41,6 @@ def on_files(files: Files, config: Any) -> Files:
         render_all.cache_clear()
     for stem, svg in render_all().items():
         files.append(File.generated(config, f"figures/{stem}.svg", content=svg))
+    perf = to_svg(perf_figure(load_results(BENCH_RESULTS)))
+    files.append(File.generated(config, f"figures/{PERF_STEM}.svg", content=perf))
     return files

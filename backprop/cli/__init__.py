@@ -8,23 +8,25 @@ lists its own options.
 from __future__ import annotations
 
 import argparse
-import importlib
 import sys
 from collections.abc import Sequence
 from typing import NoReturn
 
+from backprop.cli import ann, bench, cnn, dnn, rnn, trask, xor
+from backprop.cli._common import Command, CommandError
+
 __all__ = ["COMMANDS", "main"]
 
-COMMANDS: dict[str, str] = {
-    "trask": "backprop.examples.trask",
-    "xor": "backprop.examples.xor",
-    "ann": "backprop.examples.ann",
-    "dnn": "backprop.examples.dnn",
-    "rnn": "backprop.examples.rnn",
-    "cnn": "backprop.examples.cnn",
-    "bench": "backprop.bench",
+COMMANDS: dict[str, Command] = {
+    "trask": trask,
+    "xor": xor,
+    "ann": ann,
+    "dnn": dnn,
+    "rnn": rnn,
+    "cnn": cnn,
+    "bench": bench,
 }
-"""Command name → module implementing it."""
+"""Command name → the module of ``backprop.cli`` implementing it."""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -48,11 +50,8 @@ def build_parser() -> argparse.ArgumentParser:
     """
     parser = _Parser(prog="backprop", description="Backpropagation from scratch: run a worked example.")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=_Parser)
-    for name, module_name in COMMANDS.items():
-        module = importlib.import_module(module_name)
+    for name, module in COMMANDS.items():
         p = sub.add_parser(name, help=module.HELP, description=module.HELP)
-        p.add_argument("--seed", type=int, default=None, help="random seed (default: the example's own)")
-        p.add_argument("--plot", metavar="FILE", help="save this model's gradient figure (.svg or .png)")
         module.add_arguments(p)
         p.set_defaults(_module=module)
     return parser
@@ -73,7 +72,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         status: int = args._module.run(args)
-    except (ValueError, TypeError, OSError) as exc:
+    except (CommandError, ValueError, TypeError, OSError) as exc:
         print(f"backprop {args.command}: error: {exc}", file=sys.stderr)
         return 2
     return status

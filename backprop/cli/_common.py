@@ -1,0 +1,139 @@
+"""What every command shares: one-line errors, and checks made before any work starts.
+
+A command checks its options, its output and input paths and the extras it will need
+*before* it computes anything, so a typo costs a second, not a training run. Every failure
+is a `CommandError`: `backprop.cli.main` prints it as one line on stderr and exits with 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import os
+from pathlib import Path
+from typing import Protocol
+
+from backprop._extras import EXTRAS, install_hint
+
+__all__ = [
+    "Command",
+    "CommandError",
+    "add_plot_option",
+    "add_seed_option",
+    "check_input_file",
+    "check_output_file",
+    "reject_unused",
+    "require_extra",
+]
+
+PLOT_SUFFIXES = (".svg", ".png")
+"""What ``--plot FILE`` can write."""
+
+
+class CommandError(Exception):
+    """A bad option or an impossible request: printed as one line, exit status 2."""
+
+
+class Command(Protocol):
+    """A module of ``backprop.cli``: a one-line ``HELP``, its options, and ``run``."""
+
+    HELP: str
+
+    def add_arguments(self, parser: argparse.ArgumentParser) -> None: ...
+
+    def run(self, args: argparse.Namespace) -> int: ...
+
+
+def add_seed_option(parser: argparse.ArgumentParser, default: int, what: str) -> None:
+    """``--seed N``, for a command whose run draws random numbers (``what`` says which)."""
+    parser.add_argument("--seed", type=int, default=default, help=f"seed for {what} (default: {default})")
+
+
+def add_plot_option(parser: argparse.ArgumentParser, what: str) -> None:
+    """``--plot FILE``: draw ``what`` from the run just printed (.svg or .png)."""
+    parser.add_argument("--plot", metavar="FILE", help=f"save {what}, drawn from this run (.svg or .png)")
+
+
+def require_extra(module: str, option: str) -> None:
+    """Fail now, in one line, if ``option`` needs the optional ``module`` and it is missing.
+
+    Examples:
+        >>> from backprop.cli._common import require_extra
+        >>> require_extra("numpy", "--plot")
+        >>> require_extra("matplotlib_is_not_a_module", "--plot")
+        Traceback (most recent call last):
+        ...
+        backprop.cli._common.CommandError: --plot needs matplotlib_is_not_a_module, which is not installed
+    """
+    if importlib.util.find_spec(module) is None:
+        extra = EXTRAS.get(module)
+        hint = f": {install_hint(extra)}" if extra else ""
+        raise CommandError(f"{option} needs {module}, which is not installed{hint}")
+
+
+def check_output_file(path: str | None, option: str, suffixes: tuple[str, ...] | None = None) -> Path | None:
+    """Check that ``option``'s file can be written (suffix, folder, permission), before any work.
+
+    Examples:
+        >>> from backprop.cli._common import check_output_file
+        >>> check_output_file(None, "--plot") is None
+        True
+        >>> check_output_file("/no/such/folder/f.svg", "--plot")
+        Traceback (most recent call last):
+        ...
+        backprop.cli._common.CommandError: --plot /no/such/folder/f.svg: the folder /no/such/folder does not exist
+        >>> check_output_file("f.pdf", "--plot", (".svg", ".png"))
+        Traceback (most recent call last):
+        ...
+        backprop.cli._common.CommandError: --plot f.pdf: the file name must end in .svg or .png
+    """
+    if path is None:
+        return None
+    p = Path(path)
+    if suffixes is not None and p.suffix.lower() not in suffixes:
+        raise CommandError(f"{option} {path}: the file name must end in {' or '.join(suffixes)}")
+    folder = p.parent
+    if not folder.is_dir():
+        raise CommandError(f"{option} {path}: the folder {folder} does not exist")
+    if p.is_dir():
+        raise CommandError(f"{option} {path}: is a folder, not a file")
+    if not os.access(folder, os.W_OK) or (p.exists() and not os.access(p, os.W_OK)):
+        raise CommandError(f"{option} {path}: cannot write there (permission denied)")
+    return p
+
+
+def check_input_file(path: str | None, option: str) -> Path | None:
+    """Check that ``option``'s file exists and can be read, before any work.
+
+    Examples:
+        >>> from backprop.cli._common import check_input_file
+        >>> check_input_file("/no/such/file.npz", "--load")
+        Traceback (most recent call last):
+        ...
+        backprop.cli._common.CommandError: --load /no/such/file.npz: no such file
+    """
+    if path is None:
+        return None
+    p = Path(path)
+    if not p.is_file():
+        raise CommandError(f"{option} {path}: no such file")
+    if not os.access(p, os.R_OK):
+        raise CommandError(f"{option} {path}: cannot read it (permission denied)")
+    return p
+
+
+def reject_unused(args: argparse.Namespace, parser_defaults: dict[str, object], unused: list[str], why: str) -> None:
+    """Fail if any option in ``unused`` was given a non-default value: it would be ignored (``why``).
+
+    Examples:
+        >>> import argparse
+        >>> from backprop.cli._common import reject_unused
+        >>> args = argparse.Namespace(trace=True, epochs=15)
+        >>> reject_unused(args, {"trace": False, "epochs": 15}, ["trace"], "with --train")
+        Traceback (most recent call last):
+        ...
+        backprop.cli._common.CommandError: --trace does nothing with --train
+    """
+    for name in unused:
+        if getattr(args, name) != parser_defaults[name]:
+            raise CommandError(f"--{name.replace('_', '-')} does nothing {why}")
