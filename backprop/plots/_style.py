@@ -2,8 +2,9 @@
 
 Artists read their defaults (font size, grid) from ``rcParams`` when they are made, so a
 figure function runs inside `styled`'s context (an ``rc_context`` of matplotlib's defaults
-plus `STYLE`): the user's own settings neither leak into a figure nor change, and nothing here picks a matplotlib backend (a ``Figure``
-made directly needs none; saving uses matplotlib's SVG or PNG writer).
+plus `STYLE`): the user's own settings neither leak into a figure nor change. Nothing here
+picks a matplotlib backend: a ``Figure`` made directly needs none, and saving uses
+matplotlib's SVG or PNG writer.
 """
 
 from __future__ import annotations
