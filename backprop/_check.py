@@ -8,10 +8,13 @@ into a wrong answer.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TypeVar
 
 import numpy as np
 
 from backprop._types import Array
+
+T = TypeVar("T")
 
 
 def as_float_array(
@@ -134,3 +137,39 @@ def make_rng(rng: np.random.Generator | int | None) -> np.random.Generator:
     if isinstance(rng, np.random.Generator):
         return rng
     raise TypeError(f"rng must be an int seed, a numpy.random.Generator or None, got {type(rng).__name__}")
+
+
+def nonnegative_int(value: object, name: str) -> int:
+    """Return ``value`` if it is an int ≥ 0, else raise.
+
+    Examples:
+        >>> from backprop._check import nonnegative_int
+        >>> nonnegative_int(0, "padding")
+        0
+        >>> nonnegative_int(-1, "padding")
+        Traceback (most recent call last):
+        ...
+        ValueError: padding must be a non-negative integer, got -1
+    """
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{name} must be an int, got {type(value).__name__}")
+    if value < 0:
+        raise ValueError(f"{name} must be a non-negative integer, got {value}")
+    return int(value)
+
+
+def require_forward(cache: T | None, owner: str) -> T:
+    """Return what ``owner``'s forward pass cached for its backward pass, or raise if there is none.
+
+    Examples:
+        >>> from backprop._check import require_forward
+        >>> require_forward((1, 2), "Dense")
+        (1, 2)
+        >>> require_forward(None, "Dense")
+        Traceback (most recent call last):
+        ...
+        RuntimeError: Dense.backward called before forward
+    """
+    if cache is None:
+        raise RuntimeError(f"{owner}.backward called before forward")
+    return cache

@@ -30,6 +30,7 @@ __all__ = [
     "Sigmoid",
     "Softmax",
     "Tanh",
+    "Wrapper",
     "sigmoid",
     "softmax",
 ]
@@ -515,3 +516,58 @@ class Sequential:
 
     def __repr__(self) -> str:
         return "Sequential(" + ", ".join(map(repr, self.layers)) + ")"
+
+
+class Wrapper:
+    """A model built around one inner `Layer`, ``self.model``: it hands on params, grads, forward and backward.
+
+    A subclass builds ``self.model`` (usually a `Sequential`) in its ``__init__`` and adds
+    what is its own (a loss, a training loop, a prediction rule); the four parts of a layer
+    are delegated here, once, so it is a `Layer` itself and `backprop.check_model`, the
+    optimizers and `backprop.save_params` work on it.
+
+    Examples:
+        >>> import numpy as np
+        >>> import backprop as bp
+        >>> from backprop.layers import Wrapper
+        >>> class Logistic(Wrapper):
+        ...     def __init__(self) -> None:
+        ...         self.model = bp.Sequential(bp.Dense.from_arrays(np.ones((2, 1)), np.zeros(1)), bp.Sigmoid())
+        >>> net = Logistic()
+        >>> print(net.forward(np.array([[0.0, 0.0]])).tolist(), sorted(net.params))
+        [[0.5]] ['0.W', '0.b']
+    """
+
+    model: Layer
+
+    @property
+    def params(self) -> dict[str, Array]:
+        """The inner model's parameters, under its keys."""
+        return self.model.params
+
+    @property
+    def grads(self) -> dict[str, Array]:
+        """Gradients of the last ``backward``, keyed like ``params``."""
+        return self.model.grads
+
+    def forward(self, x: Array) -> Array:
+        """The inner model's forward pass.
+
+        Args:
+            x: the inner model's input.
+
+        Returns:
+            Its output.
+        """
+        return self.model.forward(x)
+
+    def backward(self, dout: Array) -> Array:
+        """The inner model's backward pass: fills ``grads``.
+
+        Args:
+            dout: dL/d(``forward``'s output), its shape.
+
+        Returns:
+            dL/d(``forward``'s input), its shape.
+        """
+        return self.model.backward(dout)
