@@ -10,7 +10,7 @@ can never pass by not running.
 
 from __future__ import annotations
 
-import importlib
+import importlib.util
 import os
 from collections.abc import Generator, Iterable
 from pathlib import Path
@@ -21,6 +21,24 @@ from backprop._extras import EXTRAS, install_hint
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 """The ``backprop`` package directory; only its files are looked at."""
+
+
+OPTIONAL_PACKAGES: dict[str, str] = {"backprop.plots": "matplotlib"}
+"""A subpackage whose every module imports an optional module → that module."""
+
+
+def unavailable_extra(name: str) -> str | None:
+    """The optional module that module ``name`` needs and that is not installed, or None.
+
+    Examples:
+        >>> from backprop.conftest import unavailable_extra
+        >>> unavailable_extra("backprop.layers") is None
+        True
+    """
+    for package, needed in OPTIONAL_PACKAGES.items():
+        if (name == package or name.startswith(f"{package}.")) and importlib.util.find_spec(needed) is None:
+            return needed
+    return None
 
 
 def missing_extra(exc: BaseException) -> str | None:
@@ -101,13 +119,9 @@ def pytest_collect_file(
     name = module_name(file_path)
     if not collectors or name is None or os.environ.get("CI"):
         return collectors
-    try:
-        importlib.import_module(name)
-    except ImportError as exc:
-        missing = missing_extra(exc)
-        if missing is None:
-            return collectors  # a real import error: let the collectors report it
-        stand_in = MissingExtraModule.from_parent(parent, path=file_path)
-        stand_in.reason = f"{name} {skip_reason(missing)}"
-        return [stand_in]
-    return collectors
+    missing = unavailable_extra(name)
+    if missing is None:
+        return collectors
+    stand_in = MissingExtraModule.from_parent(parent, path=file_path)
+    stand_in.reason = f"{name} {skip_reason(missing)}"
+    return [stand_in]

@@ -11,12 +11,10 @@ $$\text{out}[n, o, i, j] = b_o + \sum_{c=0}^{C-1}\sum_{p=0}^{k_h-1}\sum_{q=0}^{k
 with stride $s$ and $x_{\text{pad}}$ the input surrounded by ``padding`` rows and columns of
 zeros. Each output number is a sum of products of one input patch with the kernel.
 
-Two implementations live here, and the tests check that they agree:
-
-* `conv2d_forward_loop` / `conv2d_backward_loop` visit one output position at a
-  time: slow, but they read like the formula.
-* `Conv2D` rearranges every patch into a column (`im2col`) so that the whole
-  layer is one matrix product, and sends gradients back through `col2im`.
+`Conv2D` rearranges every patch into a column (`backprop.im2col.im2col`) so that the whole
+layer is one matrix product, and sends gradients back through `backprop.im2col.col2im`.
+The loop-by-loop reference it is tested against is in `backprop.conv_reference`. Both are
+importable from here too, as before (``from backprop.conv import im2col``).
 """
 
 from __future__ import annotations
@@ -25,8 +23,10 @@ from typing import Literal
 
 import numpy as np
 
-from backprop._check import as_float_array, make_rng, positive_int
+from backprop._check import as_float_array, make_rng, nonnegative_int, positive_int, require_forward
 from backprop._types import Array
+from backprop.conv_reference import conv2d_backward_loop, conv2d_forward_loop
+from backprop.im2col import _col2im, _im2col, _images, _window, col2im, conv_output_size, im2col
 
 __all__ = [
     "Conv2D",
@@ -40,17 +40,6 @@ __all__ = [
 ]
 
 
-# --------------------------------------------------------------------------- helpers
-
-
-def _nonnegative_int(value: object, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"{name} must be an int, got {type(value).__name__}")
-    if value < 0:
-        raise ValueError(f"{name} must be a non-negative integer, got {value}")
-    return int(value)
-
-
 def _kernel_pair(kernel_size: object) -> tuple[int, int]:
     if isinstance(kernel_size, tuple):
         if len(kernel_size) != 2:
@@ -58,318 +47,6 @@ def _kernel_pair(kernel_size: object) -> tuple[int, int]:
         return positive_int(kernel_size[0], "kernel_size[0]"), positive_int(kernel_size[1], "kernel_size[1]")
     k = positive_int(kernel_size, "kernel_size")
     return k, k
-
-
-def _images(x: object, name: str = "x") -> Array:
-    """``x`` as a float64 ``(N, C, H, W)`` array, or a clear error."""
-    if isinstance(x, np.ndarray) and x.ndim != 4:
-        raise ValueError(f"{name} must be a 4-D batch of images (N, C, H, W), got {x.ndim}-D array of shape {x.shape}")
-    return as_float_array(x, name, ndim=4)
-
-
-def conv_output_size(size: int, kernel: int, stride: int = 1, padding: int = 0) -> int:
-    r"""Output length along one axis: $\lfloor (n + 2\,\text{pad} - k) / s\rfloor + 1$.
-
-    Here $n$ is ``size``, $k$ is ``kernel`` and $s$ is ``stride``.
-
-    The floor drops positions where the kernel would hang over the (padded) edge, as in PyTorch.
-
-    Args:
-        size: input length ``H`` or ``W``.
-        kernel: kernel length ``kh`` or ``kw``.
-        stride: step between neighbouring kernel positions.
-        padding: zeros added on each side.
-
-    Raises:
-        ValueError: the kernel is larger than the padded input.
-
-    Examples:
-        >>> from backprop.conv import conv_output_size
-        >>> conv_output_size(8, 3), conv_output_size(8, 3, padding=1), conv_output_size(7, 3, stride=2)
-        (6, 8, 3)
-    """
-    size = positive_int(size, "size")
-    kernel = positive_int(kernel, "kernel")
-    stride = positive_int(stride, "stride")
-    padding = _nonnegative_int(padding, "padding")
-    if kernel > size + 2 * padding:
-        raise ValueError(
-            f"kernel of size {kernel} is larger than the padded input {size + 2 * padding} "
-            f"(input {size}, padding {padding})"
-        )
-    return (size + 2 * padding - kernel) // stride + 1
-
-
-def _pad(x: Array, padding: int) -> Array:
-    if padding == 0:
-        return x
-    n, c, h, w = x.shape
-    out = np.zeros((n, c, h + 2 * padding, w + 2 * padding))
-    out[:, :, padding : padding + h, padding : padding + w] = x
-    return out
-
-
-def _window(offset: int, stride: int, count: int) -> slice:
-    """Rows (or columns) ``offset, offset + stride, ...`` — ``count`` of them."""
-    return slice(offset, offset + stride * (count - 1) + 1, stride)
-
-
-# --------------------------------------------------------------------------- im2col
-
-
-def im2col(x: Array, kh: int, kw: int, *, stride: int = 1, padding: int = 0) -> Array:
-    r"""Every ``(C, kh, kw)`` patch of ``x`` as one column of a matrix.
-
-    Row ``(c, p, q)`` (in C order) of the result holds $x_{\text{pad}}[n, c, s\,i+p, s\,j+q]$ for
-    every output position ``(n, i, j)`` (the columns, also in C order). The matrix is built
-    with one strided copy per kernel offset ``(p, q)`` — ``kh·kw`` copies in all, never a loop
-    over images or positions. Then ``K.reshape(O, -1) @ im2col(x, ...)`` is the whole convolution.
-
-    Args:
-        x: images, shape ``(N, C, H, W)``.
-        kh: kernel height.
-        kw: kernel width.
-        stride: step between kernel positions.
-        padding: zeros added on every side.
-
-    Returns:
-        An array of shape ``(C·kh·kw, N·Ho·Wo)``.
-
-    Examples:
-        >>> import numpy as np
-        >>> from backprop.conv import im2col
-        >>> x = np.arange(9.0).reshape(1, 1, 3, 3)
-        >>> im2col(x, 2, 2)                    # 4 patches of 2×2, one per column
-        array([[0., 1., 3., 4.],
-               [1., 2., 4., 5.],
-               [3., 4., 6., 7.],
-               [4., 5., 7., 8.]])
-    """
-    x = _images(x)
-    kh, kw = positive_int(kh, "kh"), positive_int(kw, "kw")
-    stride, padding = positive_int(stride, "stride"), _nonnegative_int(padding, "padding")
-    ho = conv_output_size(x.shape[2], kh, stride, padding)
-    wo = conv_output_size(x.shape[3], kw, stride, padding)
-    return _im2col(x, kh, kw, stride, padding, ho, wo)
-
-
-def _workspace(buffer: Array | None, shape: tuple[int, ...]) -> Array:
-    """``buffer`` if it has ``shape``, else a new uninitialised array.
-
-    Reusing the large scratch arrays of a layer between calls saves the operating system's
-    work of handing out (and zero-filling) fresh memory pages each time.
-    """
-    if buffer is not None and buffer.shape == shape:
-        return buffer
-    return np.empty(shape)
-
-
-def _im2col(
-    x: Array, kh: int, kw: int, stride: int, padding: int, ho: int, wo: int, out: Array | None = None
-) -> Array:
-    n, c = x.shape[:2]
-    xt = _pad(x, padding).transpose(1, 0, 2, 3)  # (C, N, Hp, Wp): channel-major, like the rows of the result
-    cols = _workspace(out, (c * kh * kw, n * ho * wo)).reshape(c, kh, kw, n, ho, wo)
-    for p in range(kh):
-        for q in range(kw):
-            cols[:, p, q] = xt[:, :, _window(p, stride, ho), _window(q, stride, wo)]
-    return cols.reshape(c * kh * kw, n * ho * wo)
-
-
-def col2im(
-    cols: Array, x_shape: tuple[int, int, int, int], kh: int, kw: int, *, stride: int = 1, padding: int = 0
-) -> Array:
-    """The adjoint of `im2col`: add every column back onto the patch it came from.
-
-    Where patches overlap their contributions add up, which is exactly what the chain rule
-    asks of a gradient: an input pixel that fed several outputs collects the gradient of each.
-
-    Args:
-        cols: shape ``(C·kh·kw, N·Ho·Wo)``, laid out as `im2col` returns it.
-        x_shape: the shape ``(N, C, H, W)`` of the images the columns came from.
-        kh: kernel height.
-        kw: kernel width.
-        stride: as for `im2col`.
-        padding: as for `im2col`; the padded border is dropped from the result.
-
-    Returns:
-        An array of shape ``x_shape`` (possibly a non-contiguous view).
-
-    Examples:
-        >>> import numpy as np
-        >>> from backprop.conv import col2im
-        >>> ones = np.ones((4, 4))          # 4 patches of a 3×3 image, all gradients 1
-        >>> col2im(ones, (1, 1, 3, 3), 2, 2)[0, 0]   # how many patches cover each pixel
-        array([[1., 2., 1.],
-               [2., 4., 2.],
-               [1., 2., 1.]])
-    """
-    if len(x_shape) != 4:
-        raise ValueError(f"x_shape must be (N, C, H, W), got {x_shape}")
-    n, c, h, w = (positive_int(v, "x_shape entry") for v in x_shape)
-    kh, kw = positive_int(kh, "kh"), positive_int(kw, "kw")
-    stride, padding = positive_int(stride, "stride"), _nonnegative_int(padding, "padding")
-    ho = conv_output_size(h, kh, stride, padding)
-    wo = conv_output_size(w, kw, stride, padding)
-    cols = as_float_array(cols, "cols", ndim=2)
-    if cols.shape != (c * kh * kw, n * ho * wo):
-        raise ValueError(f"cols must have shape {(c * kh * kw, n * ho * wo)} for x_shape {x_shape}, got {cols.shape}")
-    return _col2im(cols, (n, c, h, w), kh, kw, stride, padding, ho, wo)
-
-
-def _col2im(
-    cols: Array, x_shape: tuple[int, int, int, int], kh: int, kw: int, stride: int, padding: int, ho: int, wo: int
-) -> Array:
-    n, c, h, w = x_shape
-    c6 = cols.reshape(c, kh, kw, n, ho, wo)
-    dxt = np.zeros((c, n, h + 2 * padding, w + 2 * padding))
-    for p in range(kh):
-        for q in range(kw):
-            dxt[:, :, _window(p, stride, ho), _window(q, stride, wo)] += c6[:, p, q]
-    dx: Array = dxt[:, :, padding : padding + h, padding : padding + w].transpose(1, 0, 2, 3)
-    return dx
-
-
-def _input_grad_stride1(
-    dout: Array, K: Array, x_shape: tuple[int, int, int, int], padding: int, work: Array | None = None
-) -> tuple[Array, Array]:
-    """dL/dx of a stride-1 convolution: ``col2im(K_mat.T @ G)`` with contiguous adds.
-
-    The same sum as `col2im`, arranged for speed: each output row of ``G`` is widened
-    with zeros to the padded input's width ``Wp``. Then kernel offset ``(p, q)`` is a plain
-    shift by ``p·Wp + q`` of each flattened image, and each of the ``kh·kw`` additions runs
-    over long contiguous stretches instead of rows of ``Wo`` numbers. Returns ``dx`` and the
-    scratch array, for reuse by the next call.
-    """
-    n, c, h, w = x_shape
-    o, _, kh, kw = K.shape
-    hp, wp = h + 2 * padding, w + 2 * padding
-    ho, wo = hp - kh + 1, wp - kw + 1
-    Gw = np.zeros((o, n, ho, wp))
-    Gw[:, :, :, :wo] = dout.transpose(1, 0, 2, 3)  # the extra columns stay 0 and add nothing below
-    work = _workspace(work, (c * kh * kw, n * ho * wp))
-    dcols = np.matmul(K.reshape(o, -1).T, Gw.reshape(o, -1), out=work).reshape(c, kh, kw, n, ho * wp)
-    run = (ho - 1) * wp + wo  # from the first to the last real output of an image
-    dxt = np.zeros((c, n, hp * wp))
-    for p in range(kh):
-        for q in range(kw):
-            start = p * wp + q
-            dxt[:, :, start : start + run] += dcols[:, p, q, :, :run]
-    dx: Array = dxt.reshape(c, n, hp, wp)[:, :, padding : padding + h, padding : padding + w].transpose(1, 0, 2, 3)
-    return dx, work
-
-
-# --------------------------------------------------------------------------- loop reference
-
-
-def _check_conv_args(x: object, K: object, stride: int, padding: int) -> tuple[Array, Array, int, int]:
-    x = _images(x)
-    K = as_float_array(K, "K", ndim=4)
-    stride = positive_int(stride, "stride")
-    padding = _nonnegative_int(padding, "padding")
-    if x.shape[1] != K.shape[1]:
-        raise ValueError(f"x has {x.shape[1]} channels but the kernels K of shape {K.shape} expect {K.shape[1]}")
-    conv_output_size(x.shape[2], K.shape[2], stride, padding)
-    conv_output_size(x.shape[3], K.shape[3], stride, padding)
-    return x, K, stride, padding
-
-
-def conv2d_forward_loop(x: Array, K: Array, b: Array, *, stride: int = 1, padding: int = 0) -> Array:
-    """Reference convolution, one output position at a time (slow; for reading and testing).
-
-    For each output position ``(i, j)`` the patch under the kernel is multiplied by every
-    kernel and summed: ``out[:, o, i, j] = sum(patch * K[o]) + b[o]`` for all images at once.
-
-    Args:
-        x: images, shape ``(N, C, H, W)``.
-        K: kernels, shape ``(O, C, kh, kw)``.
-        b: biases, shape ``(O,)``.
-        stride: step between kernel positions.
-        padding: zeros added on every side.
-
-    Returns:
-        ``(N, O, Ho, Wo)``.
-
-    Examples:
-        >>> import numpy as np
-        >>> from backprop.conv import conv2d_forward_loop
-        >>> x = np.array([[[[0.90, 0.50, 0.00], [0.95, 0.50, 0.01], [0.90, 0.50, 0.02]]]])
-        >>> sobel_x = np.array([[[[1.0, 0.0, -1.0], [2.0, 0.0, -2.0], [1.0, 0.0, -1.0]]]])
-        >>> out = conv2d_forward_loop(x, sobel_x, np.zeros(1))
-        >>> out.shape, round(float(out[0, 0, 0, 0]), 4)
-        ((1, 1, 1, 1), 3.66)
-    """
-    x, K, stride, padding = _check_conv_args(x, K, stride, padding)
-    b = as_float_array(b, "b", ndim=1)
-    o, _, kh, kw = K.shape
-    if b.shape != (o,):
-        raise ValueError(f"b must have shape ({o},), got {b.shape}")
-    xp = _pad(x, padding)
-    ho = conv_output_size(x.shape[2], kh, stride, padding)
-    wo = conv_output_size(x.shape[3], kw, stride, padding)
-    out = np.empty((x.shape[0], o, ho, wo))
-    for i in range(ho):
-        for j in range(wo):
-            patch = xp[:, :, i * stride : i * stride + kh, j * stride : j * stride + kw]  # (N, C, kh, kw)
-            out[:, :, i, j] = np.tensordot(patch, K, axes=([1, 2, 3], [1, 2, 3])) + b
-    return out
-
-
-def conv2d_backward_loop(
-    x: Array, K: Array, dout: Array, *, stride: int = 1, padding: int = 0
-) -> tuple[Array, Array, Array]:
-    r"""Reference backward pass of `conv2d_forward_loop`, one output position at a time.
-
-    Output ``(n, o, i, j)`` was ``sum(patch * K[o]) + b[o]``, so its upstream gradient
-    $g = \partial L/\partial\,\text{out}[n, o, i, j]$ flows back as
-
-    * ``g * patch`` into $\partial L/\partial K[o]$ (the kernel saw that patch),
-    * ``g * K[o]`` into $\partial L/\partial\,\text{patch}$ (the patch saw that kernel),
-    * ``g`` into $\partial L/\partial b_o$.
-
-    Args:
-        x: the forward input, ``(N, C, H, W)``.
-        K: the kernels, ``(O, C, kh, kw)``.
-        dout: $\partial L/\partial\,\text{out}$, ``(N, O, Ho, Wo)``.
-        stride: as in the forward pass.
-        padding: as in the forward pass.
-
-    Returns:
-        ``(dx, dK, db)`` with the shapes of ``x``, ``K`` and ``(O,)``.
-
-    Examples:
-        >>> import numpy as np
-        >>> from backprop.conv import conv2d_backward_loop
-        >>> x = np.arange(9.0).reshape(1, 1, 3, 3)
-        >>> dx, dK, db = conv2d_backward_loop(x, np.ones((1, 1, 2, 2)), np.ones((1, 1, 2, 2)))
-        >>> dK[0, 0].tolist(), db.tolist()     # each kernel entry saw 4 pixels
-        ([[8.0, 12.0], [20.0, 24.0]], [4.0])
-        >>> dx[0, 0].tolist()                   # each pixel was in 1, 2 or 4 patches
-        [[1.0, 2.0, 1.0], [2.0, 4.0, 2.0], [1.0, 2.0, 1.0]]
-    """
-    x, K, stride, padding = _check_conv_args(x, K, stride, padding)
-    o, _, kh, kw = K.shape
-    ho = conv_output_size(x.shape[2], kh, stride, padding)
-    wo = conv_output_size(x.shape[3], kw, stride, padding)
-    dout = as_float_array(dout, "dout", ndim=4)
-    if dout.shape != (x.shape[0], o, ho, wo):
-        raise ValueError(f"dout must have shape {(x.shape[0], o, ho, wo)}, got {dout.shape}")
-    xp = _pad(x, padding)
-    dxp = np.zeros_like(xp)
-    dK = np.zeros_like(K)
-    for i in range(ho):
-        for j in range(wo):
-            rows = slice(i * stride, i * stride + kh)
-            cols = slice(j * stride, j * stride + kw)
-            g = dout[:, :, i, j]  # (N, O)
-            dK += np.tensordot(g, xp[:, :, rows, cols], axes=(0, 0))  # Σ_n g[n, o] · patch[n]
-            dxp[:, :, rows, cols] += np.tensordot(g, K, axes=(1, 0))  # Σ_o g[n, o] · K[o]
-    db = dout.sum(axis=(0, 2, 3))
-    h, w = x.shape[2:]
-    return dxp[:, :, padding : padding + h, padding : padding + w].copy(), dK, db
-
-
-# --------------------------------------------------------------------------- layers
 
 
 class Conv2D:
@@ -387,8 +64,7 @@ class Conv2D:
 
     The forward output is a transposed view of the product ``(O, N·Ho·Wo)`` (no copy is made);
     ``numpy.ascontiguousarray`` turns it into a C-ordered array if one is needed. The layer
-    keeps its im2col matrix between ``forward`` and ``backward`` and reuses that memory, and a
-    scratch array of the same size, from call to call.
+    keeps $X$ between ``forward`` and ``backward``.
 
     Args:
         in_channels: channels ``C`` of the input.
@@ -434,7 +110,7 @@ class Conv2D:
         o = positive_int(out_channels, "out_channels")
         kh, kw = _kernel_pair(kernel_size)
         self.stride = positive_int(stride, "stride")
-        self.padding = _nonnegative_int(padding, "padding")
+        self.padding = nonnegative_int(padding, "padding")
         gen = make_rng(rng)
         fan_in, fan_out = c * kh * kw, o * kh * kw
         if init == "he":
@@ -446,8 +122,7 @@ class Conv2D:
             raise ValueError(f"init must be 'he' or 'xavier', got {init!r}")
         self.params: dict[str, Array] = {"W": w, "b": np.zeros(o)}
         self.grads: dict[str, Array] = {"W": np.zeros_like(w), "b": np.zeros(o)}
-        self._cols: Array | None = None
-        self._work: Array | None = None  # scratch space of the backward pass, reused between calls
+        self._cols: Array | None = None  # X = im2col(x) of the last forward, (C·kh·kw, N·Ho·Wo)
         self._x_shape: tuple[int, int, int, int] = (0, 0, 0, 0)
         self._out_shape: tuple[int, int, int, int] = (0, 0, 0, 0)
 
@@ -526,7 +201,7 @@ class Conv2D:
         x = _images(x)
         n, o, ho, wo = self.output_shape(x.shape)
         kh, kw = self.kernel_size
-        cols = _im2col(x, kh, kw, self.stride, self.padding, ho, wo, out=self._cols)  # (C·kh·kw, N·Ho·Wo)
+        cols = _im2col(x, kh, kw, self.stride, self.padding, ho, wo)  # X, (C·kh·kw, N·Ho·Wo)
         out = self.params["W"].reshape(o, -1) @ cols  # (O, N·Ho·Wo): one GEMM for the whole batch
         out += self.params["b"][:, None]
         self._cols = cols
@@ -538,8 +213,7 @@ class Conv2D:
         r"""Fill ``grads`` and return $\partial L/\partial x$, for $G$ = ``dout`` rearranged to ``(O, N·Ho·Wo)``.
 
         $\partial L/\partial K = G X^\top$, $\partial L/\partial b = \sum G$ over images and positions,
-        $\partial L/\partial x = \operatorname{col2im}(K_{\text{mat}}^\top G)$ (with stride 1, the same sum
-        done as shifted contiguous adds).
+        $\partial L/\partial x = \operatorname{col2im}(K_{\text{mat}}^\top G)$.
 
         Args:
             dout: $\partial L/\partial\,\text{out}$, ``(N, O, Ho, Wo)``.
@@ -548,23 +222,18 @@ class Conv2D:
             $\partial L/\partial x$, ``(N, C, H, W)``. ``grads["W"]`` ``(O, C, kh, kw)`` and
             ``grads["b"]`` ``(O,)`` are set.
         """
-        if self._cols is None:
-            raise RuntimeError("Conv2D.backward called before forward")
+        X = require_forward(self._cols, type(self).__name__)
         dout = as_float_array(dout, "dout", ndim=4)
         if dout.shape != self._out_shape:
             raise ValueError(f"dout must have the shape of the forward output {self._out_shape}, got {dout.shape}")
-        o = self.out_channels
-        kh, kw = self.kernel_size
-        G = dout.transpose(1, 0, 2, 3).reshape(o, -1)  # (O, N·Ho·Wo); free when dout is channel-major
-        self.grads["W"] = (G @ self._cols.T).reshape(self.params["W"].shape)
+        K = self.params["W"]
+        K_mat = K.reshape(self.out_channels, -1)  # (O, C·kh·kw)
+        G = dout.transpose(1, 0, 2, 3).reshape(self.out_channels, -1)  # (O, N·Ho·Wo)
+        self.grads["W"] = (G @ X.T).reshape(K.shape)
         self.grads["b"] = G.sum(axis=1)
+        kh, kw = self.kernel_size
         ho, wo = self._out_shape[2:]
-        if self.stride == 1:
-            dx, self._work = _input_grad_stride1(dout, self.params["W"], self._x_shape, self.padding, self._work)
-            return dx
-        self._work = _workspace(self._work, self._cols.shape)
-        dcols = np.matmul(self.params["W"].reshape(o, -1).T, G, out=self._work)  # (C·kh·kw, N·Ho·Wo)
-        return _col2im(dcols, self._x_shape, kh, kw, self.stride, self.padding, ho, wo)
+        return _col2im(K_mat.T @ G, self._x_shape, kh, kw, self.stride, self.padding, ho, wo)
 
     def __repr__(self) -> str:
         return (
@@ -638,17 +307,16 @@ class MaxPool2D:
         Returns:
             $\partial L/\partial x$, ``(N, C, H, W)``.
         """
-        if self._argmax is None:
-            raise RuntimeError("MaxPool2D.backward called before forward")
+        argmax = require_forward(self._argmax, type(self).__name__)
         dout = as_float_array(dout, "dout", ndim=4)
-        if dout.shape != self._argmax.shape:
-            raise ValueError(f"dout must have the shape of the forward output {self._argmax.shape}, got {dout.shape}")
+        if dout.shape != argmax.shape:
+            raise ValueError(f"dout must have the shape of the forward output {argmax.shape}, got {dout.shape}")
         k, s = self.size, self.stride
         ho, wo = dout.shape[2:]
         dx = np.zeros(self._x_shape)
         for p in range(k):
             for q in range(k):
-                dx[:, :, _window(p, s, ho), _window(q, s, wo)] += np.where(self._argmax == p * k + q, dout, 0.0)
+                dx[:, :, _window(p, s, ho), _window(q, s, wo)] += np.where(argmax == p * k + q, dout, 0.0)
         return dx
 
     def __repr__(self) -> str:
@@ -700,14 +368,13 @@ class Flatten:
         Returns:
             $\\partial L/\\partial x$, the shape of the last ``forward``'s input.
         """
-        if self._x_shape is None:
-            raise RuntimeError("Flatten.backward called before forward")
+        x_shape = require_forward(self._x_shape, type(self).__name__)
         dout = as_float_array(dout, "dout", ndim=2)
-        n = self._x_shape[0]
-        features = int(np.prod(self._x_shape[1:]))
+        n = x_shape[0]
+        features = int(np.prod(x_shape[1:]))
         if dout.shape != (n, features):
             raise ValueError(f"dout must have shape {(n, features)}, got {dout.shape}")
-        return dout.reshape(self._x_shape)
+        return dout.reshape(x_shape)
 
     def __repr__(self) -> str:
         return "Flatten()"

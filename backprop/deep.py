@@ -45,7 +45,7 @@ import numpy.typing as npt
 
 from backprop._check import as_float_array, make_rng, positive_int
 from backprop._types import Array
-from backprop.layers import Dense, Layer, ReLU, Sequential, Sigmoid, Tanh, softmax
+from backprop.layers import Dense, Layer, ReLU, Sequential, Sigmoid, Tanh, Wrapper, softmax
 from backprop.losses import binary_cross_entropy, softmax_cross_entropy
 from backprop.optim import SGD, Adam
 
@@ -54,8 +54,20 @@ __all__ = ["DeepNetwork"]
 _HIDDEN = {"relu": ReLU, "tanh": Tanh, "sigmoid": Sigmoid}
 
 
-class DeepNetwork:
-    """A fully connected network of any depth; a `Layer` itself.
+class DeepNetwork(Wrapper):
+    r"""A fully connected network of any depth; a `Layer` itself (a `backprop.layers.Wrapper` of ``model``).
+
+    ``model`` is the `Sequential` of `Dense` layers and activations; ``params``, ``grads``,
+    ``forward`` and ``backward`` are those of ``model``.
+
+    Forward: $z^{(l)} = a^{(l-1)}W^{(l)} + b^{(l)}$, $a^{(l)} = f(z^{(l)})$ layer by layer, from
+    $a^{(0)} = x$ ``(N, n_inputs)``, to probabilities (sigmoid output) or logits (softmax
+    output) ``(N, n_outputs)``.
+
+    Backward, from $\partial L/\partial\,\text{output}$ ``(N, n_outputs)`` down:
+    $\delta^{(l)} = \delta^{(l+1)}W^{(l+1)\top}\odot f'(z^{(l)})$, and each dense layer gets
+    $\partial L/\partial W^{(l)} = a^{(l-1)\top}\delta^{(l)}$ and
+    $\partial L/\partial b^{(l)} = \sum_n \delta^{(l)}_n$; it returns $\partial L/\partial x$ ``(N, n_inputs)``.
 
     Args:
         layer_sizes: ``[n_inputs, hidden_1, ..., hidden_k, n_outputs]`` (at least two entries).
@@ -107,47 +119,12 @@ class DeepNetwork:
                 layers.append(_HIDDEN[hidden]())
         if output == "sigmoid":
             layers.append(Sigmoid())
-        self.model = Sequential(*layers)
-
-    @property
-    def params(self) -> dict[str, Array]:
-        """Every layer's ``W`` and ``b``, keyed ``"<index>.W"`` / ``"<index>.b"``."""
-        return self.model.params
-
-    @property
-    def grads(self) -> dict[str, Array]:
-        """Gradients of the last ``backward``, keyed like ``params``."""
-        return self.model.grads
+        self.model: Sequential = Sequential(*layers)
 
     @property
     def dense_layers(self) -> list[Dense]:
         """The dense layers, input to output."""
         return [layer for layer in self.model.layers if isinstance(layer, Dense)]
-
-    def forward(self, x: Array) -> Array:
-        r"""$z^{(l)} = a^{(l-1)}W^{(l)} + b^{(l)}$, $a^{(l)} = f(z^{(l)})$ layer by layer, from $a^{(0)} = x$.
-
-        Args:
-            x: inputs, ``(N, n_inputs)``.
-
-        Returns:
-            Probabilities (sigmoid output) or logits (softmax output), ``(N, n_outputs)``.
-        """
-        return self.model.forward(x)
-
-    def backward(self, dout: Array) -> Array:
-        r"""$\delta^{(l)} = \delta^{(l+1)}W^{(l+1)\top}\odot f'(z^{(l)})$, from the output down; fills ``grads``.
-
-        Each dense layer gets $\partial L/\partial W^{(l)} = a^{(l-1)\top}\delta^{(l)}$ and
-        $\partial L/\partial b^{(l)} = \sum_n \delta^{(l)}_n$.
-
-        Args:
-            dout: dL/d(``forward``'s output), ``(N, n_outputs)``.
-
-        Returns:
-            dL/dx, ``(N, n_inputs)``.
-        """
-        return self.model.backward(dout)
 
     def loss(self, out: Array, y: Array) -> tuple[float, Array]:
         """The output's loss on ``forward``'s result: binary or categorical cross-entropy."""

@@ -29,7 +29,7 @@ import numpy as np
 
 from backprop._check import as_float_array, make_rng, positive_float
 from backprop._types import Array
-from backprop.layers import Layer
+from backprop.layers import Layer, as_layer
 
 __all__ = ["check_layer", "check_loss", "check_model", "numerical_gradient", "relative_error"]
 
@@ -141,8 +141,7 @@ def check_layer(layer: Layer, x: Array, *, eps: float = 1e-5, rng: np.random.Gen
         >>> bp.check_layer(net, x) < 1e-7
         True
     """
-    if not isinstance(layer, Layer):
-        raise TypeError(f"layer must provide params, grads, forward and backward, got {type(layer).__name__}")
+    layer = as_layer(layer, "layer")
     x = np.array(as_float_array(x, "x"), dtype=np.float64)  # private copy, perturbed in place
     G = make_rng(rng).normal(size=layer.forward(x).shape)
 
@@ -192,8 +191,7 @@ def check_model(model: Layer, loss: LossFn, x: Array, y: Array, *, eps: float = 
         >>> bp.check_model(net, bp.softmax_cross_entropy, x, y) < 1e-7
         True
     """
-    if not isinstance(model, Layer):
-        raise TypeError(f"model must provide params, grads, forward and backward, got {type(model).__name__}")
+    model = as_layer(model, "model")
     if not callable(loss):
         raise TypeError(f"loss must be callable, got {type(loss).__name__}")
     x = np.array(as_float_array(x, "x"), dtype=np.float64)

@@ -16,15 +16,9 @@ from pathlib import Path
 import numpy as np
 
 from backprop._types import Array
-from backprop.layers import Layer
+from backprop.layers import Layer, as_layer
 
 __all__ = ["load_params", "save_params"]
-
-
-def _check_layer(layer: object) -> Layer:
-    if not isinstance(layer, Layer):
-        raise TypeError(f"layer must provide params, grads, forward and backward, got {type(layer).__name__}")
-    return layer
 
 
 def _npz_path(path: str | os.PathLike[str]) -> Path:
@@ -55,7 +49,7 @@ def save_params(layer: Layer, path: str | os.PathLike[str]) -> Path:
         >>> sorted(np.load(bp.save_params(net, path)).files)
         ['0.W', '0.b', '2.W', '2.b']
     """
-    layer = _check_layer(layer)
+    layer = as_layer(layer, "layer")
     p = _npz_path(path)
     arrays = {k: np.asarray(v, dtype=np.float64) for k, v in layer.params.items()}
     with p.open("wb") as fh:  # a file object keeps numpy from appending a second ".npz"
@@ -92,7 +86,7 @@ def load_params(layer: Layer, path: str | os.PathLike[str]) -> Layer:
         ...
         ValueError: parameter 'W' in dense.npz has shape (2, 3), the layer expects (3, 3)
     """
-    layer = _check_layer(layer)
+    layer = as_layer(layer, "layer")
     p = _npz_path(path)
     if not p.is_file():
         raise FileNotFoundError(f"no parameter file at {str(p)!r}")

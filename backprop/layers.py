@@ -18,7 +18,7 @@ from typing import Literal, Protocol, runtime_checkable
 
 import numpy as np
 
-from backprop._check import as_float_array, check_shape, make_rng, positive_float, positive_int
+from backprop._check import as_float_array, check_shape, make_rng, positive_float, positive_int, require_forward
 from backprop._types import Array
 
 __all__ = [
@@ -31,6 +31,7 @@ __all__ = [
     "Softmax",
     "Tanh",
     "Wrapper",
+    "as_layer",
     "sigmoid",
     "softmax",
 ]
@@ -84,10 +85,46 @@ class Layer(Protocol):
         ...
 
 
-def _require_forward(cache: Array | None, layer: object) -> Array:
-    if cache is None:
-        raise RuntimeError(f"{type(layer).__name__}.backward called before forward")
-    return cache
+def as_layer(obj: object, name: str) -> Layer:
+    """Return ``obj`` if it is a layer instance (params, grads, forward and backward), else raise ``TypeError``.
+
+    A layer *class* passed where an instance belongs is named in the message, with the call
+    that was probably meant: ``bp.Sequential`` itself looks like a layer to ``isinstance``,
+    because its ``params`` and ``grads`` are properties of the class.
+
+    Args:
+        obj: the value to check.
+        name: how the value is called in the error message.
+
+    Returns:
+        ``obj``, typed as a `Layer`.
+
+    Raises:
+        TypeError: ``obj`` is a class, or lacks one of the four parts of a layer.
+
+    Examples:
+        >>> import backprop as bp
+        >>> from backprop.layers import as_layer
+        >>> as_layer(bp.Tanh(), "layer")
+        Tanh()
+        >>> as_layer(bp.Sequential, "layer")
+        Traceback (most recent call last):
+        ...
+        TypeError: layer must be a layer instance, got the class Sequential (call it: Sequential(...))
+        >>> as_layer(3, "layer")
+        Traceback (most recent call last):
+        ...
+        TypeError: layer must provide params, grads, forward and backward, got int
+    """
+    if isinstance(obj, type):
+        if callable(getattr(obj, "forward", None)) and callable(getattr(obj, "backward", None)):
+            raise TypeError(
+                f"{name} must be a layer instance, got the class {obj.__name__} (call it: {obj.__name__}(...))"
+            )
+        raise TypeError(f"{name} must provide params, grads, forward and backward, got the class {obj.__name__}")
+    if not isinstance(obj, Layer):
+        raise TypeError(f"{name} must provide params, grads, forward and backward, got {type(obj).__name__}")
+    return obj
 
 
 def _check_dout(dout: object, out: Array) -> Array:
@@ -202,7 +239,7 @@ class Dense:
         Returns:
             $\partial L/\partial x$, ``(N, D)``.
         """
-        x = _require_forward(self._x, self)
+        x = require_forward(self._x, type(self).__name__)
         dout = as_float_array(dout, "dout", ndim=2)
         check_shape(dout, "dout", (x.shape[0], self.n_out))
         self.grads["W"] = x.T @ dout
@@ -292,7 +329,7 @@ class _Activation:
         Returns:
             $\partial L/\partial x$, the same shape.
         """
-        out = _require_forward(self._out, self)
+        out = require_forward(self._out, type(self).__name__)
         dout = _check_dout(dout, out)
         assert self._x is not None
         return dout * self._df(self._x, out)
@@ -435,7 +472,7 @@ class Softmax(_Activation):
         Returns:
             $\partial L/\partial z$, ``(N, C)``.
         """
-        a = _require_forward(self._out, self)
+        a = require_forward(self._out, type(self).__name__)
         g = _check_dout(dout, a)
         dz: Array = a * (g - (g * a).sum(axis=-1, keepdims=True))
         return dz
@@ -466,11 +503,7 @@ class Sequential:
     def __init__(self, *layers: Layer) -> None:
         if not layers:
             raise ValueError("Sequential needs at least one layer, got none")
-        for i, layer in enumerate(layers):
-            if not isinstance(layer, Layer):
-                got = type(layer).__name__
-                raise TypeError(f"layer {i} must provide params, grads, forward and backward, got {got}")
-        self.layers: tuple[Layer, ...] = layers
+        self.layers: tuple[Layer, ...] = tuple(as_layer(layer, f"layer {i}") for i, layer in enumerate(layers))
 
     @property
     def params(self) -> dict[str, Array]:

@@ -10,14 +10,13 @@ import numpy as np
 
 from backprop._check import positive_float
 from backprop._types import Array
-from backprop.layers import Layer
+from backprop.layers import Layer, as_layer
 
 __all__ = ["SGD", "Adam"]
 
 
 def _pairs(layer: Layer) -> list[tuple[str, Array, Array]]:
-    if not isinstance(layer, Layer):
-        raise TypeError(f"step expects a Layer (params, grads, forward, backward), got {type(layer).__name__}")
+    layer = as_layer(layer, "layer")
     params, grads = layer.params, layer.grads
     if params.keys() != grads.keys():
         raise ValueError(f"grads keys {sorted(grads)} do not match params keys {sorted(params)}")

@@ -37,9 +37,9 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from backprop._check import as_float_array, check_shape, make_rng, positive_float, positive_int
+from backprop._check import as_float_array, check_shape, make_rng, positive_float, positive_int, require_forward
 from backprop._types import Array
-from backprop.layers import Layer
+from backprop.layers import Layer, as_layer
 
 __all__ = ["RNN", "clip_grad_norm"]
 
@@ -235,7 +235,7 @@ class RNN:
         a = xt @ self.params["W_x"]
         a += self.params["b"]
         a3 = a.reshape(T, N, H)
-        for t in range(T):
+        for t in range(T):  # h_t = tanh(a_t + h_{t-1} W_h), computed in place in hs[t + 1]
             h = hs[t + 1]
             np.matmul(hs[t], W_h, out=h)
             h += a3[t]
@@ -261,41 +261,29 @@ class RNN:
         Returns:
             $\partial L/\partial x$, ``(N, T, D)``.
         """
-        if self._hs is None or self._x is None:
-            raise RuntimeError("RNN.backward called before forward")
-        hs, xt = self._hs, self._x
+        hs = require_forward(self._hs, type(self).__name__)  # h_0..h_T, (T+1, N, H)
+        xt = require_forward(self._x, type(self).__name__)  # x_1..x_T, (T·N, D)
         T1, N, H = hs.shape
         T = T1 - 1
         dout = as_float_array(dout, "dout")
         check_shape(dout, "dout", (N, T, H) if self.return_sequences else (N, H))
-        W_h = self.params["W_h"]
-        W_hT = W_h.T
-        # 1 - h_t^2 for every step at once, in place in one buffer.
-        deriv = np.multiply(hs[1:], hs[1:])
-        np.subtract(1.0, deriv, out=deriv)
-        seq = self.return_sequences
-        dh = np.empty((T, N, H))  # g_t (direct gradients), then dL/dh_t
-        if seq:
-            dh[...] = dout.transpose(1, 0, 2)
+        W_hT = self.params["W_h"].T
+        if self.return_sequences:
+            g = dout.transpose(1, 0, 2)  # the direct gradients g_t, time-major: (T, N, H)
         else:
-            dh[T - 1] = dout
-        delta = np.empty((T, N, H))  # dL/da_t
+            g = np.zeros((T, N, H))  # only the last state is read: g_t = 0 for t < T
+            g[T - 1] = dout
         k = self.bptt_steps
         if k is None or k >= T:
-            # delta_t = (g_t + delta_{t+1} W_h^T) * (1 - h_t^2), for t = T..1.
-            np.multiply(dh[T - 1], deriv[T - 1], out=delta[T - 1])
-            tmp = np.empty((N, H))
-            for t in range(T - 2, -1, -1):
-                if seq:
-                    np.matmul(delta[t + 1], W_hT, out=tmp)
-                    dh[t] += tmp
-                else:  # g_t = 0 before the last step
-                    np.matmul(delta[t + 1], W_hT, out=dh[t])
-                np.multiply(dh[t], deriv[t], out=delta[t])
+            dh = np.empty((T, N, H))  # dL/dh_t
+            delta = np.empty((T, N, H))  # delta_t = dL/da_t
+            delta_next = np.zeros((N, H))  # delta_{T+1} = 0
+            for t in range(T - 1, -1, -1):  # index t is step t + 1 of the formulas; hs[t + 1] is its h
+                dh[t] = g[t] + delta_next @ W_hT
+                delta[t] = dh[t] * (1.0 - hs[t + 1] ** 2)  # tanh' from the output h_t
+                delta_next = delta[t]
         else:
-            if not seq:
-                dh[: T - 1] = 0.0
-            self._truncated(dh, deriv, delta, W_hT, k)
+            dh, delta = self._truncated(g, 1.0 - hs[1:] ** 2, W_hT, k)
         D2 = delta.reshape(T * N, H)
         # Sums over time as single products over all T*N rows.
         self.grads["W_x"] = xt.T @ D2
@@ -307,21 +295,23 @@ class RNN:
         return np.ascontiguousarray(dx.reshape(T, N, -1).transpose(1, 0, 2))
 
     @staticmethod
-    def _truncated(dh: Array, deriv: Array, delta: Array, W_hT: Array, k: int) -> None:
-        """Truncated BPTT: keep one in-flight gradient per originating step, at most ``k``.
+    def _truncated(g: Array, deriv: Array, W_hT: Array, k: int) -> tuple[Array, Array]:
+        """Truncated BPTT: ``(dL/dh_t, delta_t)``, ``(T, N, H)`` each, keeping at most ``k`` gradients in flight.
 
-        ``carry[j]`` is the gradient w.r.t. h_s that originated at step s + j. On entry ``dh``
-        holds the direct gradients g_t; on exit it holds the truncated dL/dh_t.
+        ``g`` holds the direct gradients g_t and ``deriv`` the 1 - h_t^2. ``carry[j]`` is the
+        gradient that originated at step s + j (from ``g[s + j]``), carried back to step s:
+        first with respect to h_s, then to a_s, then to h_{s-1}.
         """
-        T, N, H = dh.shape
+        T, N, H = g.shape
+        dh, delta = np.empty((T, N, H)), np.empty((T, N, H))
         carry = np.empty((0, N, H))
         for s in range(T - 1, -1, -1):
-            carry = np.concatenate([dh[s][None], carry])
-            carry.sum(axis=0, out=dh[s])
-            carry *= deriv[s]
-            carry.sum(axis=0, out=delta[s])
-            # An origin that has now passed through k steps stops here.
-            carry = carry[: k - 1] @ W_hT
+            carry = np.concatenate([g[s][None], carry])  # with respect to h_s
+            dh[s] = carry.sum(axis=0)
+            carry = carry * deriv[s]  # with respect to a_s
+            delta[s] = carry.sum(axis=0)
+            carry = carry[: k - 1] @ W_hT  # with respect to h_{s-1}; an origin k steps back stops here
+        return dh, delta
 
     def __repr__(self) -> str:
         extra = "".join(
@@ -367,10 +357,8 @@ def clip_grad_norm(layer_or_grads: Layer | Mapping[str, Array], max_norm: float)
     max_norm = positive_float(max_norm, "max_norm")
     if isinstance(layer_or_grads, Mapping):
         grads = dict(layer_or_grads)
-    elif isinstance(layer_or_grads, Layer):
-        grads = layer_or_grads.grads
     else:
-        raise TypeError(f"layer_or_grads must be a Layer or a dict of arrays, got {type(layer_or_grads).__name__}")
+        grads = as_layer(layer_or_grads, "layer_or_grads (a layer, or else a dict of arrays)").grads
     for name, g in grads.items():
         if not isinstance(g, np.ndarray) or not np.issubdtype(g.dtype, np.floating):
             raise TypeError(f"gradient {name!r} must be a floating-point numpy.ndarray, got {type(g).__name__}")

@@ -13,33 +13,53 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
+from numpy.typing import ArrayLike
 
+from backprop._check import nonnegative_int
 from backprop._types import Array
 from backprop.gradcheck import LossFn
 from backprop.layers import Sequential, _Activation
 
-__all__ = ["LayerRecord", "Trace", "trace"]
+__all__ = ["LayerRecord", "Trace", "format_array", "trace"]
 
 
-def _nested(a: Array, decimals: int) -> str:
-    if a.ndim == 0:
-        text = f"{float(a):.{decimals}f}"
+def format_array(a: ArrayLike, decimals: int = 4) -> str:
+    """Text of ``a`` as nested lists, every number with ``decimals`` digits after the point.
+
+    The same text on every NumPy version and machine (no ``np.float64(...)``, no line
+    wrapping, no scientific notation), with a negative zero written as zero, so worked
+    examples can print gradients that read the same in a doctest and on paper.
+
+    Args:
+        a: a number or an array (anything ``numpy.asarray`` turns into floats).
+        decimals: digits after the decimal point, ≥ 0.
+
+    Returns:
+        ``"0.5000"`` for a number, ``"[0.5000, -1.0000]"`` for a vector, lists of lists for more axes.
+
+    Raises:
+        TypeError: ``decimals`` is not an int.
+        ValueError: ``decimals`` is negative.
+
+    Examples:
+        >>> import numpy as np
+        >>> from backprop.trace import format_array
+        >>> print(format_array(np.array([[0.25, -0.00001], [1.0, 2.0 / 3.0]])))
+        [[0.2500, 0.0000], [1.0000, 0.6667]]
+        >>> print(format_array(np.float64(0.98765), decimals=2), format_array([1.5, -2.0], decimals=0))
+        0.99 [2, -2]
+    """
+    decimals = nonnegative_int(decimals, "decimals")
+    arr = np.asarray(a, dtype=np.float64)
+    if arr.ndim == 0:
+        text = f"{float(arr):.{decimals}f}"
         return text[1:] if text.startswith("-") and float(text) == 0.0 else text
-    return "[" + ", ".join(_nested(sub, decimals) for sub in a) + "]"
+    return "[" + ", ".join(format_array(sub, decimals) for sub in arr) + "]"
 
 
-def _decimals(decimals: object) -> int:
-    if isinstance(decimals, bool) or not isinstance(decimals, (int, np.integer)):
-        raise TypeError(f"decimals must be an int, got {type(decimals).__name__}")
-    if decimals < 0:
-        raise ValueError(f"decimals must be a non-negative integer, got {decimals}")
-    return int(decimals)
-
-
-def _fmt(a: Array, decimals: int) -> str:
-    """Nested-list text of ``a`` rounded to ``decimals``; a batch of one loses its batch axis."""
-    a = np.asarray(a, dtype=np.float64)
-    return _nested(a[0] if a.ndim >= 2 and a.shape[0] == 1 else a, decimals)
+def _unbatched(a: Array) -> Array:
+    """``a`` without its batch axis when the batch holds one example (what the tables show)."""
+    return a[0] if a.ndim >= 2 and a.shape[0] == 1 else a
 
 
 @dataclass
@@ -67,13 +87,13 @@ class LayerRecord:
     def rows(self, decimals: int) -> list[tuple[str, str]]:
         """The record as (quantity, formatted value) pairs."""
         out = [
-            ("input x", _fmt(self.x, decimals)),
-            ("z (pre-activation)", _fmt(self.z, decimals)),
-            ("a = f(z)", _fmt(self.a, decimals)),
-            ("∂L/∂a (upstream)", _fmt(self.upstream, decimals)),
-            ("δ = ∂L/∂z", _fmt(self.delta, decimals)),
+            ("input x", format_array(_unbatched(self.x), decimals)),
+            ("z (pre-activation)", format_array(_unbatched(self.z), decimals)),
+            ("a = f(z)", format_array(_unbatched(self.a), decimals)),
+            ("∂L/∂a (upstream)", format_array(_unbatched(self.upstream), decimals)),
+            ("δ = ∂L/∂z", format_array(_unbatched(self.delta), decimals)),
         ]
-        return out + [(f"∂L/∂{k}", _fmt(v, decimals)) for k, v in self.grads.items()]
+        return out + [(f"∂L/∂{k}", format_array(_unbatched(v), decimals)) for k, v in self.grads.items()]
 
 
 @dataclass
@@ -92,8 +112,8 @@ class Trace:
 
     def to_text(self, decimals: int = 4) -> str:
         """Plain-text table, one block per layer (batch of one shown without its batch axis)."""
-        decimals = _decimals(decimals)
-        lines = [f"loss L = {self.loss:.{decimals}f}", f"∂L/∂ŷ = {_fmt(self.dloss, decimals)}"]
+        decimals = nonnegative_int(decimals, "decimals")
+        lines = [f"loss L = {self.loss:.{decimals}f}", f"∂L/∂ŷ = {format_array(_unbatched(self.dloss), decimals)}"]
         for i, rec in enumerate(self.records, 1):
             rows = rec.rows(decimals)
             width = max(len(q) for q, _ in rows)
@@ -103,7 +123,7 @@ class Trace:
 
     def to_markdown(self, decimals: int = 4) -> str:
         """Markdown table: one row per quantity, one column per layer."""
-        decimals = _decimals(decimals)
+        decimals = nonnegative_int(decimals, "decimals")
         head = "| quantity | " + " | ".join(f"layer {i}: {r.name}" for i, r in enumerate(self.records, 1)) + " |"
         sep = "|---|" + "---|" * len(self.records)
         table = [r.rows(decimals) for r in self.records]
@@ -114,7 +134,7 @@ class Trace:
         for q in names:
             cells = [dict(rows).get(q, "") for rows in table]
             body.append(f"| {q} | " + " | ".join(f"`{c}`" if c else "" for c in cells) + " |")
-        dloss = _fmt(self.dloss, decimals)
+        dloss = format_array(_unbatched(self.dloss), decimals)
         footer = f"\n\nLoss $L$ = {self.loss:.{decimals}f}; $\\partial L/\\partial\\hat y$ = `{dloss}`."
         return "\n".join([head, sep, *body]) + footer
 

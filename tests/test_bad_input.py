@@ -190,7 +190,7 @@ CASES: list[Case] = [
      r"x must have shape \(N, 4\), got \(4, 3\)"),
     ("Sequential", lambda _: NET().forward(X42), ValueError, r"x must have shape \(N, 3\), got \(4, 2\)"),
     ("Layer", lambda _: bp.Sequential(bad(bp.Dense)), TypeError,
-     r"layer 0 must provide params, grads, forward and backward, got type"),
+     r"layer 0 must be a layer instance, got the class Dense \(call it: Dense\(\.\.\.\)\)"),
     ("Layer", lambda _: bp.Sequential(bad(object())), TypeError,
      r"layer 0 must provide params, grads, forward and backward, got object"),
     # ------------------------------------------------------------------ losses
@@ -290,7 +290,7 @@ CASES: list[Case] = [
     ("SGD", lambda _: bp.SGD(lr=bad(None)), TypeError, r"lr must be a number, got NoneType"),
     ("SGD", lambda _: bp.SGD(lr=0.1, momentum=1.0), ValueError, r"momentum must be in \[0, 1\), got 1.0"),
     ("SGD", lambda _: bp.SGD(lr=0.1).step(bad(np.zeros(3))), TypeError,
-     r"step expects a Layer \(params, grads, forward, backward\), got ndarray"),
+     r"layer must provide params, grads, forward and backward, got ndarray"),
     ("SGD", lambda _: bp.SGD(lr=0.1).step(_with_grads({"W": np.zeros((3, 2)), "b": np.zeros(3)})), ValueError,
      r"gradient 'W' has shape \(3, 2\), expected the parameter's shape \(2, 3\)"),
     ("SGD", lambda _: bp.SGD(lr=0.1).step(_with_grads({"W": np.zeros((2, 3))})), ValueError,
@@ -366,7 +366,8 @@ CASES: list[Case] = [
     ("clip_grad_norm", lambda _: bp.clip_grad_norm({"w": np.ones(2, dtype=int)}, 1.0), TypeError,
      r"gradient 'w' must be a floating-point numpy.ndarray, got ndarray"),
     ("clip_grad_norm", lambda _: bp.clip_grad_norm(bad([np.ones(2)]), 1.0), TypeError,
-     r"layer_or_grads must be a Layer or a dict of arrays, got list"),
+     r"layer_or_grads \(a layer, or else a dict of arrays\) must provide params, grads, forward and backward, "
+     r"got list"),
     # ------------------------------------------------------------------ save / load
     ("save_params", lambda tmp: bp.save_params(bp.Dense(2, 3, rng=0), tmp / "net.txt"), ValueError,
      r"parameter files end in .npz, got 'net.txt'"),

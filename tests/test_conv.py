@@ -1,4 +1,8 @@
-"""Conv2D, MaxPool2D and Flatten: gradient checks, the loop reference, torch, bad inputs."""
+"""Conv2D, MaxPool2D and Flatten: gradient checks, agreement with the loop reference and torch, bad inputs.
+
+The im2col helpers are tested in ``test_im2col.py``, the loop reference itself in
+``test_conv_reference.py``.
+"""
 
 from __future__ import annotations
 
@@ -8,13 +12,8 @@ import numpy as np
 import pytest
 
 import backprop as bp
-from backprop.conv import (
-    col2im,
-    conv2d_backward_loop,
-    conv2d_forward_loop,
-    conv_output_size,
-    im2col,
-)
+from backprop.conv_reference import conv2d_backward_loop, conv2d_forward_loop
+from backprop.im2col import col2im, conv_output_size, im2col
 from tests.support import require
 
 TOL = 1e-7
@@ -66,40 +65,6 @@ def test_vectorized_conv_equals_loop_reference(case: ConvCase) -> None:
     np.testing.assert_allclose(layer.grads["b"], ldb, rtol=1e-12, atol=1e-12)
 
 
-def test_loop_reference_gradient_matches_central_differences() -> None:
-    rng = np.random.default_rng(5)
-    x, W, b = rng.normal(size=(2, 2, 6, 5)), rng.normal(size=(3, 2, 3, 3)), rng.normal(size=3)
-    G = rng.normal(size=(2, 3, 2, 2))
-
-    def loss(_: bp.Array) -> float:
-        return float(np.sum(conv2d_forward_loop(x, W, b, stride=2, padding=0) * G))
-
-    dx, dW, db = conv2d_backward_loop(x, W, G, stride=2, padding=0)
-    for analytic, arr in ((dx, x), (dW, W), (db, b)):
-        assert bp.relative_error(analytic, bp.numerical_gradient(loss, arr)) < TOL
-
-
-def test_kernel_gradient_is_correlation_of_input_with_upstream_gradient() -> None:
-    # single channel, stride 1: dL/dK = x ⋆ G and dL/dx = full convolution of G with the flipped kernel
-    rng = np.random.default_rng(6)
-    x, K, G = rng.normal(size=(1, 1, 6, 7)), rng.normal(size=(1, 1, 3, 3)), rng.normal(size=(1, 1, 4, 5))
-    dx, dK, _ = conv2d_backward_loop(x, K, G)
-    np.testing.assert_allclose(dK, conv2d_forward_loop(x, G, np.zeros(1)), rtol=1e-12)
-    full = conv2d_forward_loop(G, K[:, :, ::-1, ::-1].copy(), np.zeros(1), padding=2)
-    np.testing.assert_allclose(dx, full, rtol=1e-12)
-
-
-def test_im2col_and_col2im_are_adjoint() -> None:
-    rng = np.random.default_rng(7)
-    x = rng.normal(size=(2, 3, 7, 6))
-    for kh, kw, s, p in [(3, 3, 1, 0), (3, 2, 2, 1), (2, 2, 2, 2)]:
-        cols = im2col(x, kh, kw, stride=s, padding=p)
-        Y = rng.normal(size=cols.shape)
-        lhs = float(np.sum(cols * Y))
-        rhs = float(np.sum(x * col2im(Y, (2, 3, 7, 6), kh, kw, stride=s, padding=p)))
-        assert lhs == pytest.approx(rhs, rel=1e-12)
-
-
 def test_conv2d_matches_torch() -> None:
     torch = require("torch")
     rng = np.random.default_rng(8)
@@ -126,8 +91,6 @@ def test_conv2d_output_shape_and_sizes() -> None:
     out = layer.forward(np.zeros((3, 2, 7, 8)))
     assert out.shape == (3, 5, conv_output_size(7, 3, 2, 1), conv_output_size(8, 3, 2, 1)) == (3, 5, 4, 4)
     assert layer.output_shape((3, 2, 7, 8)) == out.shape
-    assert conv_output_size(5, 5) == 1
-    assert conv_output_size(6, 3, stride=2) == 2  # floor: the last column does not fit a third window
 
 
 def test_conv2d_he_init_scale() -> None:
@@ -194,19 +157,6 @@ def test_conv2d_backward_checks() -> None:
     layer.forward(np.zeros((1, 1, 5, 5)))
     with pytest.raises(ValueError, match=r"shape of the forward output \(1, 2, 3, 3\), got \(1, 2, 3, 4\)"):
         layer.backward(np.zeros((1, 2, 3, 4)))
-
-
-def test_loop_reference_rejects_bad_input() -> None:
-    with pytest.raises(ValueError, match="channels"):
-        conv2d_forward_loop(np.zeros((1, 2, 5, 5)), np.zeros((1, 3, 3, 3)), np.zeros(1))
-    with pytest.raises(ValueError, match="b must have shape"):
-        conv2d_forward_loop(np.zeros((1, 3, 5, 5)), np.zeros((1, 3, 3, 3)), np.zeros(2))
-    with pytest.raises(ValueError, match="dout must have shape"):
-        conv2d_backward_loop(np.zeros((1, 3, 5, 5)), np.zeros((1, 3, 3, 3)), np.zeros((1, 1, 2, 2)))
-    with pytest.raises(ValueError, match="larger than the padded input"):
-        im2col(np.zeros((1, 1, 2, 2)), 3, 3)
-    with pytest.raises(ValueError, match="cols must have shape"):
-        col2im(np.zeros((9, 5)), (1, 1, 3, 3), 3, 3)
 
 
 # --------------------------------------------------------------------------- MaxPool2D
@@ -336,3 +286,32 @@ def test_many_conv_configurations_agree_with_loop() -> None:
         np.testing.assert_allclose(out, ref_out, atol=1e-12)
         np.testing.assert_allclose(dx, ref[0], atol=1e-12)
         np.testing.assert_allclose(layer.grads["W"], ref[1], atol=1e-12)
+
+
+def test_old_imports_from_backprop_conv_still_work() -> None:
+    import backprop.conv
+    import backprop.conv_reference
+    import backprop.im2col
+
+    for name in ("im2col", "col2im", "conv_output_size"):
+        assert getattr(backprop.conv, name) is getattr(backprop.im2col, name)
+    for name in ("conv2d_forward_loop", "conv2d_backward_loop"):
+        assert getattr(backprop.conv, name) is getattr(backprop.conv_reference, name)
+    assert set(backprop.conv.__all__) >= {"im2col", "col2im", "conv_output_size", "conv2d_forward_loop"}
+
+
+def test_conv2d_backward_is_col2im_of_kernels_transposed_times_upstream() -> None:
+    # the docstring's three formulas, written out with im2col / col2im
+    rng = np.random.default_rng(16)
+    for s, p in [(1, 1), (2, 0), (1, 0), (3, 2)]:
+        x = rng.normal(size=(2, 3, 7, 6))
+        layer = bp.Conv2D(3, 4, 3, stride=s, padding=p, rng=17)
+        out = layer.forward(x)
+        dout = rng.normal(size=out.shape)
+        dx = layer.backward(dout)
+        X = im2col(x, 3, 3, stride=s, padding=p)
+        K_mat = layer.params["W"].reshape(4, -1)
+        G = dout.transpose(1, 0, 2, 3).reshape(4, -1)
+        np.testing.assert_allclose(layer.grads["W"], (G @ X.T).reshape(4, 3, 3, 3), rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(layer.grads["b"], G.sum(axis=1), rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(dx, col2im(K_mat.T @ G, x.shape, 3, 3, stride=s, padding=p), rtol=1e-12, atol=1e-12)

@@ -188,3 +188,21 @@ def test_softmax_loss_accepts_integer_and_one_hot_labels() -> None:
     b, gb = net.loss(out, np.eye(4)[labels])
     assert a == pytest.approx(b, rel=1e-15)
     np.testing.assert_allclose(ga, gb, rtol=1e-15)
+
+
+def test_deep_network_is_a_wrapper_of_its_sequential() -> None:
+    from backprop.layers import Wrapper
+
+    net = DeepNetwork([3, 4, 2], hidden="tanh", output="sigmoid", rng=0)
+    assert isinstance(net, Wrapper)
+    assert isinstance(net, bp.Layer)
+    for name in ("params", "grads", "forward", "backward"):
+        assert name not in vars(DeepNetwork), f"DeepNetwork re-delegates {name}"
+    assert net.params.keys() == net.model.params.keys()
+    assert all(net.params[k] is net.model.params[k] for k in net.params)
+    x = np.random.default_rng(1).normal(size=(5, 3))
+    np.testing.assert_array_equal(net.forward(x), net.model.forward(x))
+    dout = np.ones((5, 2))
+    np.testing.assert_array_equal(net.backward(dout), net.model.backward(dout))
+    assert bp.check_layer(net, x) < 1e-7
+

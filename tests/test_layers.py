@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Callable
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -332,12 +334,18 @@ class _DuckLayer(_NotALayer):
     grads: dict[str, Array] = {}  # noqa: RUF012
 
 
-@pytest.mark.parametrize("layer", [*_all_layers(), _DuckLayer()], ids=repr)
+def _stable_id(obj: object) -> str:
+    """``repr`` where it names the object, else the type: the same id in every process."""
+    text = repr(obj)
+    return type(obj).__name__ if " at 0x" in text else text
+
+
+@pytest.mark.parametrize("layer", [*_all_layers(), _DuckLayer()], ids=_stable_id)
 def test_layers_satisfy_the_layer_protocol(layer: object) -> None:
     assert isinstance(layer, bp.Layer)
 
 
-@pytest.mark.parametrize("obj", [object(), _NotALayer(), "Dense", np.zeros(3), bp.Dense], ids=repr)
+@pytest.mark.parametrize("obj", [object(), _NotALayer(), "Dense", np.zeros(3), bp.Dense], ids=_stable_id)
 def test_non_layers_fail_the_protocol(obj: object) -> None:
     assert not isinstance(obj, bp.Layer)
 
@@ -346,3 +354,53 @@ def test_duck_typed_layer_works_in_sequential() -> None:
     net = bp.Sequential(bp.Dense(2, 2, rng=0), _DuckLayer())
     x = np.ones((1, 2))
     np.testing.assert_array_equal(net.forward(x), net[0].forward(x))
+
+
+# ----------------------------------------------------------------------------- as_layer
+
+
+def test_as_layer_returns_layers_unchanged() -> None:
+    from backprop.layers import as_layer
+
+    for layer in (bp.Dense(2, 2, rng=0), bp.Tanh(), _DuckLayer(), bp.Sequential(bp.ReLU())):
+        assert as_layer(layer, "layer") is layer
+
+
+def test_a_class_looks_like_a_layer_to_isinstance() -> None:
+    # why as_layer checks for classes: the protocol sees Sequential's properties on the class itself
+    assert isinstance(bp.Sequential, bp.Layer)
+
+
+CLASS_USES: list[tuple[str, Callable[[Any, Path], object], str]] = [
+    ("Sequential", lambda cls, _: bp.Sequential(cls), "layer 0"),
+    ("Sequential 2nd", lambda cls, _: bp.Sequential(bp.ReLU(), cls), "layer 1"),
+    ("SGD.step", lambda cls, _: bp.SGD(lr=0.1).step(cls), "layer"),
+    ("Adam.step", lambda cls, _: bp.Adam().step(cls), "layer"),
+    ("save_params", lambda cls, tmp: bp.save_params(cls, tmp / "x.npz"), "layer"),
+    ("load_params", lambda cls, tmp: bp.load_params(cls, tmp / "x.npz"), "layer"),
+    ("clip_grad_norm", lambda cls, _: bp.clip_grad_norm(cls, 1.0), r"layer_or_grads \(a layer, or else a dict.*\)"),
+    ("check_layer", lambda cls, _: bp.check_layer(cls, np.ones((1, 2))), "layer"),
+    ("check_model", lambda cls, _: bp.check_model(cls, bp.mse, np.ones((1, 2)), np.ones((1, 2))), "model"),
+]
+
+
+@pytest.mark.parametrize(("where", "use", "name"), CLASS_USES, ids=[c[0] for c in CLASS_USES])
+@pytest.mark.parametrize("cls", [bp.Sequential, bp.Dense, bp.Tanh, bp.Conv2D, bp.RNN], ids=lambda c: c.__name__)
+def test_a_class_passed_as_a_layer_is_named(
+    where: str, use: Callable[[Any, Path], object], name: str, cls: type, tmp_path: Path
+) -> None:
+    message = rf"^{name} must be a layer instance, got the class {cls.__name__} \(call it: {cls.__name__}\(\.\.\.\)\)$"
+    with pytest.raises(TypeError, match=message):
+        use(cls, tmp_path)
+    assert not (tmp_path / "x.npz").exists()  # rejected before any work
+
+
+def test_as_layer_names_what_is_missing() -> None:
+    from backprop.layers import as_layer
+
+    with pytest.raises(TypeError, match=r"^layer must provide params, grads, forward and backward, got int$"):
+        as_layer(3, "layer")
+    with pytest.raises(TypeError, match=r"^x must provide params, grads, forward and backward, got the class int$"):
+        as_layer(int, "x")
+    with pytest.raises(TypeError, match=r"got _NotALayer$"):
+        as_layer(_NotALayer(), "layer")

@@ -135,3 +135,44 @@ def test_to_text_shows_a_batch_of_one_without_its_batch_axis() -> None:
     assert "input x             [1.00, -1.00]" in text
     assert "∂L/∂W               [[-1.00], [1.00]]" in text
     assert "∂L/∂b               [-1.00]" in text
+
+
+# --------------------------------------------------------------------------- format_array
+
+
+def test_format_array_is_nested_lists_with_fixed_decimals() -> None:
+    from backprop.trace import format_array
+
+    assert format_array(np.array([[0.25, 1.0], [2.0 / 3.0, -1.5]])) == "[[0.2500, 1.0000], [0.6667, -1.5000]]"
+    assert format_array(np.array([0.123456]), decimals=2) == "[0.12]"
+    assert format_array(np.float64(0.98)) == "0.9800"
+    assert format_array(3) == "3.0000"
+    assert format_array([1.0, 2.0], decimals=0) == "[1, 2]"
+    assert format_array(np.zeros((2, 0))) == "[[], []]"
+
+
+def test_format_array_never_prints_a_negative_zero() -> None:
+    from backprop.trace import format_array
+
+    assert format_array(np.array([-0.0, -0.00001, -0.00004, -0.00006])) == "[0.0000, 0.0000, 0.0000, -0.0001]"
+    assert format_array(-0.4, decimals=0) == "0"
+
+
+def test_format_array_rejects_bad_decimals() -> None:
+    from backprop.trace import format_array
+
+    with pytest.raises(ValueError, match="decimals must be a non-negative integer, got -1"):
+        format_array(np.ones(2), decimals=-1)
+    with pytest.raises(TypeError, match="decimals must be an int, got float"):
+        format_array(np.ones(2), decimals=2.0)  # type: ignore[arg-type]
+
+
+def test_trace_tables_use_format_array() -> None:
+    from backprop.trace import format_array
+
+    net = bp.Sequential(bp.Dense(2, 2, rng=0), bp.Tanh())
+    t = bp.trace(net, np.array([[0.3, -0.7]]), np.array([[0.0, 1.0]]), bp.mse)
+    rec = t.records[0]
+    text = t.to_text(decimals=3)
+    assert format_array(rec.delta[0], 3) in text
+    assert format_array(rec.grads["W"], 3) in text

@@ -1,8 +1,9 @@
 """Command line: ``python -m backprop <command>`` runs one of the worked examples.
 
-`COMMANDS` lists the commands. Every command takes ``--seed`` (None unless given: each
-example picks its default) and ``--plot FILE`` (save that model's figure), and ``--help``
-lists its own options.
+`COMMANDS` lists the commands; ``backprop <command> --help`` lists a command's own options
+(``--seed`` only where the run draws random numbers, ``--plot FILE`` to save a figure of
+the run just printed). A command checks all its options, its files and the extras it needs
+before it computes anything; any failure is one line on stderr and exit status 2.
 """
 
 from __future__ import annotations
@@ -39,8 +40,8 @@ class _Parser(argparse.ArgumentParser):
 def build_parser() -> argparse.ArgumentParser:
     """The full parser, with one sub-command per entry of `COMMANDS`.
 
-    Each command's module provides ``HELP`` (one line), ``add_arguments(parser)`` and
-    ``run(args) -> int``; ``--seed`` and ``--plot FILE`` are added here.
+    Each command's module provides ``HELP`` (one line), ``add_arguments(parser)`` (all
+    of its options) and ``run(args) -> int``.
 
     Examples:
         >>> from backprop.cli import build_parser
@@ -60,7 +61,9 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Parse ``argv`` (default: ``sys.argv[1:]``), run the command, return its exit status.
 
-    A bad argument or a bad value prints one line on stderr and returns 2.
+    A bad argument or a bad value prints one line on stderr and returns 2: argparse's own
+    errors as ``backprop <command>: error: ...`` (and exit), a `CommandError`, ValueError,
+    TypeError or OSError of the command in the same form.
 
     Examples:
         >>> from backprop.cli import main

@@ -11,9 +11,12 @@ import argparse
 import importlib.util
 import os
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from backprop._extras import EXTRAS, install_hint
+
+if TYPE_CHECKING:  # backprop.plots imports matplotlib: only when a figure is saved
+    from matplotlib.figure import Figure
 
 __all__ = [
     "Command",
@@ -22,8 +25,10 @@ __all__ = [
     "add_seed_option",
     "check_input_file",
     "check_output_file",
+    "check_plot_option",
     "reject_unused",
     "require_extra",
+    "save_plot",
 ]
 
 PLOT_SUFFIXES = (".svg", ".png")
@@ -137,3 +142,28 @@ def reject_unused(args: argparse.Namespace, parser_defaults: dict[str, object], 
     for name in unused:
         if getattr(args, name) != parser_defaults[name]:
             raise CommandError(f"--{name.replace('_', '-')} does nothing {why}")
+
+
+def check_plot_option(path: str | None) -> Path | None:
+    """``--plot FILE``: check the file can be written and that matplotlib is installed, before any work.
+
+    Examples:
+        >>> from backprop.cli._common import check_plot_option
+        >>> check_plot_option(None) is None
+        True
+        >>> check_plot_option("loss.pdf")
+        Traceback (most recent call last):
+        ...
+        backprop.cli._common.CommandError: --plot loss.pdf: the file name must end in .svg or .png
+    """
+    target = check_output_file(path, "--plot", PLOT_SUFFIXES)
+    if target is not None:
+        require_extra("matplotlib", "--plot")
+    return target
+
+
+def save_plot(fig: Figure, path: Path) -> None:
+    """Save a figure that `check_plot_option` has cleared the way for (the suffix picks SVG or PNG)."""
+    from backprop.plots import save  # matplotlib, loaded only now that a figure is to be saved
+
+    save(fig, path)

@@ -7,13 +7,13 @@ rate 0.25 runs for 1,000 steps. (With the ½ convention the same trajectory need
 rate 0.5.)
 
 The initial weights are written out below, small (±0.1) and biases zero, so the first
-forward and backward pass can be followed on paper; ``seed=`` draws $\mathcal N(0,1)\times0.1$
-weights instead, and those end at 0.98 too (seeds 0 to 4 in `train_ann`'s example).
+forward and backward pass can be followed on paper; ``rng=`` (a seed or a Generator) draws
+$\mathcal N(0,1)\times0.1$ weights instead, and those end at 0.98 too (seeds 0 to 4 in
+`train_ann`'s example).
 """
 
 from __future__ import annotations
 
-import argparse
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -37,8 +37,12 @@ ANN_W2: Array = np.array([[0.1], [-0.1], [0.1], [0.0]])
 """Hand-written hidden → output weights, shape ``(4, 1)``."""
 
 
-def build_ann(seed: int | None = None) -> Sequential:
-    """The 2-4-1 tanh/sigmoid network: hand-written weights, or ``N(0,1) × 0.1`` ones for a seed.
+def build_ann(rng: np.random.Generator | int | None = None) -> Sequential:
+    """The 2-4-1 tanh/sigmoid network: hand-written weights, or ``N(0,1) × 0.1`` ones drawn from ``rng``.
+
+    Args:
+        rng: None for the hand-written `ANN_W1`, `ANN_W2`; a seed or a Generator to draw
+            the weights (first ``W1``, then ``W2``). The biases start at zero either way.
 
     Examples:
         >>> from backprop.examples.ann import ANN_X, build_ann
@@ -48,11 +52,11 @@ def build_ann(seed: int | None = None) -> Sequential:
         >>> print(f"{net.forward(ANN_X)[0, 0]:.4f}")
         0.5075
     """
-    if seed is None:
+    if rng is None:
         W1, W2 = ANN_W1, ANN_W2
     else:
-        rng = make_rng(seed)
-        W1, W2 = rng.standard_normal((2, 4)) * 0.1, rng.standard_normal((4, 1)) * 0.1
+        gen = make_rng(rng)
+        W1, W2 = gen.standard_normal((2, 4)) * 0.1, gen.standard_normal((4, 1)) * 0.1
     return Sequential(Dense.from_arrays(W1, np.zeros(4)), Tanh(), Dense.from_arrays(W2, np.zeros(1)), Sigmoid())
 
 
@@ -66,17 +70,27 @@ class ANNResult:
         losses: the loss before each step.
         grad_norms: per step, the Frobenius norm of $\\partial L/\\partial W$ of each dense layer.
         first_grads: $\\partial L/\\partial W$ of each dense layer at the first step.
+        epochs: the number of gradient-descent steps.
+        lr: the learning rate.
     """
 
     model: Sequential
     prediction: float
+    epochs: int
+    lr: float
     losses: list[float] = field(default_factory=list)
     grad_norms: list[tuple[float, float]] = field(default_factory=list)
     first_grads: list[Array] = field(default_factory=list)
 
 
-def train_ann(*, seed: int | None = None, epochs: int = 1000, lr: float = 0.25) -> ANNResult:
+def train_ann(*, rng: np.random.Generator | int | None = None, epochs: int = 1000, lr: float = 0.25) -> ANNResult:
     """Train `build_ann` on (`ANN_X`, `ANN_Y`) with MSE and plain gradient descent.
+
+    Args:
+        rng: initial weights: None for the hand-written ones, else a seed or a Generator
+            (see `build_ann`).
+        epochs: gradient-descent steps.
+        lr: learning rate.
 
     Examples:
         >>> from backprop.examples.ann import train_ann
@@ -87,13 +101,14 @@ def train_ann(*, seed: int | None = None, epochs: int = 1000, lr: float = 0.25) 
         0.9819
         >>> print(f"{result.losses[0]:.4f} → {result.losses[-1]:.6f}")
         0.2426 → 0.000329
-        >>> [f"{train_ann(seed=seed).prediction:.2f}" for seed in range(5)]    # random initial weights
+        >>> [f"{train_ann(rng=seed).prediction:.2f}" for seed in range(5)]    # random initial weights
         ['0.98', '0.98', '0.98', '0.98', '0.98']
     """
     epochs = positive_int(epochs, "epochs")
-    opt = SGD(positive_float(lr, "lr"))
-    net = build_ann(seed)
-    result = ANNResult(model=net, prediction=float("nan"))
+    lr = positive_float(lr, "lr")
+    opt = SGD(lr)
+    net = build_ann(rng)
+    result = ANNResult(model=net, prediction=float("nan"), epochs=epochs, lr=lr)
     for step in range(epochs):
         loss, dpred = mse(net.forward(ANN_X), ANN_Y)
         net.backward(dpred)
@@ -107,8 +122,11 @@ def train_ann(*, seed: int | None = None, epochs: int = 1000, lr: float = 0.25) 
     return result
 
 
-def first_pass(seed: int | None = None) -> Trace:
+def first_pass(rng: np.random.Generator | int | None = None) -> Trace:
     """The chain rule with numbers: the first forward/backward pass of the untrained network.
+
+    Args:
+        rng: initial weights, as for `build_ann` (None: the hand-written ones).
 
     Examples:
         >>> from backprop.examples.ann import first_pass
@@ -132,29 +150,5 @@ def first_pass(seed: int | None = None) -> Trace:
           ∂L/∂W               [[-0.0245], [0.0245], [-0.0245], [0.0000]]
           ∂L/∂b               [-0.2462]
     """
-    return trace(build_ann(seed), ANN_X, ANN_Y, mse)
+    return trace(build_ann(rng), ANN_X, ANN_Y, mse)
 
-
-HELP = "a 2-4-1 network (tanh, sigmoid) trained on one example until it predicts 0.98"
-
-
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """Options: ``--trace``, ``--epochs``, ``--lr``."""
-    parser.add_argument("--trace", action="store_true", help="print the chain-rule table of the first pass")
-    parser.add_argument("--epochs", type=int, default=1000, help="gradient-descent steps (default: 1000)")
-    parser.add_argument("--lr", type=float, default=0.25, help="learning rate (default: 0.25)")
-
-
-def run(args: argparse.Namespace) -> int:
-    """Print the final prediction (and the first pass's chain rule with ``--trace``)."""
-    if args.trace:
-        print(first_pass(args.seed).to_text())
-        print()
-    result = train_ann(seed=args.seed, epochs=args.epochs, lr=args.lr)
-    print(f"ANN → Final Prediction: {result.prediction:.2f}")
-    if args.plot:
-        from backprop.plots import save
-        from backprop.plots.ann import ann_gradients
-
-        save(ann_gradients(args.seed), args.plot)
-    return 0

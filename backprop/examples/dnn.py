@@ -9,7 +9,8 @@ $\\sigma' \\le 1/4$), with ReLU it stays of the same order.
 
 from __future__ import annotations
 
-import argparse
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from typing import Literal
 
 import numpy as np
@@ -19,7 +20,9 @@ from backprop._types import Array
 from backprop.deep import DeepNetwork
 from backprop.optim import Adam
 
-__all__ = ["layer_gradient_norms", "spiral", "train_spiral"]
+__all__ = ["GradientNorms", "SpiralResult", "compare_gradient_norms", "layer_gradient_norms", "spiral", "train_spiral"]
+
+Hidden = Literal["relu", "tanh", "sigmoid"]
 
 
 def spiral(
@@ -48,44 +51,89 @@ def spiral(
     return x, y
 
 
+@dataclass
+class SpiralResult:
+    """What `train_spiral` records.
+
+    Attributes:
+        net: the trained network.
+        x: every spiral point, ``(N, 2)``.
+        y: their labels, ``(N,)``.
+        train: the indices of the training points (the other points are the test set).
+        losses: the training loss of every epoch.
+        train_accuracy: the accuracy on the training points.
+        test_accuracy: the accuracy on the test points.
+    """
+
+    net: DeepNetwork
+    x: Array
+    y: np.ndarray
+    train: np.ndarray
+    train_accuracy: float
+    test_accuracy: float
+    losses: list[float] = field(default_factory=list)
+
+
 def train_spiral(
     *,
-    hidden: Literal["relu", "tanh", "sigmoid"] = "relu",
+    hidden: Hidden = "relu",
     output: Literal["sigmoid", "softmax"] = "softmax",
     sizes: tuple[int, ...] = (64, 64),
     epochs: int = 300,
     batch_size: int = 32,
     lr: float = 0.01,
-    seed: int = 0,
-) -> tuple[DeepNetwork, list[float], float, float]:
-    """Train a `DeepNetwork` on a spiral; 3 classes (softmax) or 2 (sigmoid).
+    rng: np.random.Generator | int = 0,
+) -> SpiralResult:
+    """Train a `DeepNetwork` on a spiral of 150 points per class; 3 classes (softmax) or 2 (sigmoid).
 
-    The data are split 80/20 after a seeded shuffle.
+    The data are split 80/20 after a shuffle.
 
-    Returns:
-        The network, the loss of every epoch, the train and the test accuracy.
+    Args:
+        hidden: the hidden layers' activation.
+        output: ``"softmax"`` (3 classes, categorical cross-entropy) or ``"sigmoid"``
+            (2 classes, binary cross-entropy).
+        sizes: the hidden layers' widths.
+        epochs: passes over the training points.
+        batch_size: mini-batch size.
+        lr: Adam's learning rate.
+        rng: a seed $s$ (the data from seed $s$, the shuffle from seed $s + 1$, the initial
+            weights and the mini-batch order from seed $s$), or one Generator for all four.
 
     Examples:
         >>> from backprop.examples.dnn import train_spiral
-        >>> net, losses, train_acc, test_acc = train_spiral(epochs=150)
-        >>> test_acc >= 0.95
-        True
+        >>> result = train_spiral(epochs=150)
+        >>> result.test_accuracy >= 0.95, len(result.losses), result.x.shape
+        (True, 150, (450, 2))
     """
     classes = 3 if output == "softmax" else 2
+    seed: np.random.Generator | int = rng  # the data, the initial weights and the batch order
+    split_rng = rng if isinstance(rng, np.random.Generator) else make_rng(rng + 1)
     x, y = spiral(150, classes, rng=seed)
-    order = make_rng(seed + 1).permutation(len(x))
+    order = split_rng.permutation(len(x))
     cut = int(0.8 * len(x))
     tr, te = order[:cut], order[cut:]
     n_out = classes if output == "softmax" else 1
     net = DeepNetwork([2, *sizes, n_out], hidden=hidden, output=output, rng=seed)
     losses = net.fit(x[tr], y[tr], epochs=epochs, batch_size=batch_size, optimizer=Adam(lr=lr), rng=seed)
-    return net, losses, net.accuracy(x[tr], y[tr]), net.accuracy(x[te], y[te])
+    return SpiralResult(
+        net=net, x=x, y=y, train=tr, losses=losses,
+        train_accuracy=net.accuracy(x[tr], y[tr]), test_accuracy=net.accuracy(x[te], y[te]),
+    )
 
 
 def layer_gradient_norms(
-    hidden: Literal["relu", "tanh", "sigmoid"], *, depth: int = 8, width: int = 32, seed: int = 0
+    hidden: Hidden, *, depth: int = 8, width: int = 32, rng: np.random.Generator | int = 0
 ) -> list[float]:
     """‖∂L/∂W‖ of every dense layer (input side first) for one batch at initialisation.
+
+    The batch is a 3-class spiral of 100 points per class; the network has ``depth`` hidden
+    layers of ``width`` units and a softmax output.
+
+    Args:
+        hidden: the hidden layers' activation.
+        depth: number of hidden layers.
+        width: units per hidden layer.
+        rng: a seed (the data and the initial weights both from it) or one Generator for both.
 
     Examples:
         >>> from backprop.examples.dnn import layer_gradient_norms
@@ -95,41 +143,41 @@ def layer_gradient_norms(
         (True, True)
     """
     depth = positive_int(depth, "depth")
-    x, y = spiral(100, 3, rng=seed)
-    net = DeepNetwork([2, *[width] * depth, 3], hidden=hidden, output="softmax", rng=seed)
+    x, y = spiral(100, 3, rng=rng)
+    net = DeepNetwork([2, *[width] * depth, 3], hidden=hidden, output="softmax", rng=rng)
     _, dout = net.loss(net.forward(x), y)
     net.backward(dout)
     return [float(np.linalg.norm(layer.grads["W"])) for layer in net.dense_layers]
 
 
-HELP = "an L-layer network learns a generated spiral data set (mini-batches, Adam)"
+
+@dataclass
+class GradientNorms:
+    """What `compare_gradient_norms` measures.
+
+    Attributes:
+        depth: number of hidden layers.
+        width: units per hidden layer.
+        norms: hidden activation → ‖∂L/∂W‖ of each dense layer, input side first.
+    """
+
+    depth: int
+    width: int
+    norms: dict[str, list[float]] = field(default_factory=dict)
 
 
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """Options: activations, layer sizes, epochs, batch size and learning rate."""
-    parser.add_argument("--hidden", choices=["relu", "tanh", "sigmoid"], default="relu", help="hidden activation")
-    parser.add_argument("--output", choices=["softmax", "sigmoid"], default="softmax",
-                        help="softmax: 3 classes, categorical cross-entropy; sigmoid: 2 classes, binary cross-entropy")
-    parser.add_argument("--sizes", type=int, nargs="+", default=[64, 64], metavar="N", help="hidden layer widths")
-    parser.add_argument("--epochs", type=int, default=300, help="passes over the data (default: 300)")
-    parser.add_argument("--batch-size", type=int, default=32, help="mini-batch size (default: 32)")
-    parser.add_argument("--lr", type=float, default=0.01, help="Adam learning rate (default: 0.01)")
+def compare_gradient_norms(
+    activations: Iterable[Hidden] = ("sigmoid", "tanh", "relu"), *, depth: int = 8, width: int = 32, rng: int = 0
+) -> GradientNorms:
+    """`layer_gradient_norms` for several hidden activations, on the same data and seed.
 
-
-def run(args: argparse.Namespace) -> int:
-    """Train and print the loss every tenth of training and the accuracies."""
-    net, losses, train_acc, test_acc = train_spiral(
-        hidden=args.hidden, output=args.output, sizes=tuple(args.sizes), epochs=args.epochs,
-        batch_size=args.batch_size, lr=args.lr, seed=0 if args.seed is None else args.seed,
-    )
-    print(f"{net} on a spiral ({'3 classes' if args.output == 'softmax' else '2 classes'}), {args.epochs} epochs")
-    step = max(1, len(losses) // 10)
-    for epoch in [*range(0, len(losses), step), len(losses) - 1][:11]:
-        print(f"epoch {epoch + 1:>4}  loss {losses[epoch]:.4f}")
-    print(f"train accuracy {train_acc:.1%}   test accuracy {test_acc:.1%}")
-    if args.plot:
-        from backprop.plots import save
-        from backprop.plots.dnn import dnn_gradient_norms
-
-        save(dnn_gradient_norms(), args.plot)
-    return 0
+    Examples:
+        >>> from backprop.examples.dnn import compare_gradient_norms
+        >>> result = compare_gradient_norms(depth=3)
+        >>> {name: len(norms) for name, norms in result.norms.items()}
+        {'sigmoid': 4, 'tanh': 4, 'relu': 4}
+    """
+    depth = positive_int(depth, "depth")
+    width = positive_int(width, "width")
+    norms: dict[str, list[float]] = {h: layer_gradient_norms(h, depth=depth, width=width, rng=rng) for h in activations}
+    return GradientNorms(depth=depth, width=width, norms=norms)

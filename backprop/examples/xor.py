@@ -12,23 +12,36 @@ XOR inputs, and the mean squared error is $0.25$. The gradient reaching $W_1$ is
 proportional to $W_2$, which is tiny, and XOR's targets cancel each other's pull on the
 output: the network sits near a saddle point and, with learning rate 0.1, does not leave it
 within 1,000 epochs. Larger initial weights (scale 1.0, with learning rate 1.0) break the
-symmetry and converge (`train_xor` prints both).
+symmetry and converge (`train_xor` runs either).
+
+`train_many` trains a stack of such networks at once, one per seed (`initial_weights`).
 """
 
 from __future__ import annotations
 
-import argparse
 import itertools
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from typing import Literal, NamedTuple
 
 import numpy as np
 
-from backprop._check import as_float_array, make_rng, positive_float, positive_int
+from backprop._check import as_float_array, check_shape, make_rng, positive_float, positive_int
 from backprop._types import Array
-from backprop.layers import Dense, Layer, Sequential, Sigmoid
+from backprop.layers import Dense, Layer, Sequential, Sigmoid, Wrapper, sigmoid
 from backprop.losses import binary_cross_entropy, mse
 
-__all__ = ["XOR_X", "XOR_Y", "LogEntry", "TwoLayerNet", "train_xor"]
+__all__ = [
+    "XOR_X",
+    "XOR_Y",
+    "LogEntry",
+    "StackedRuns",
+    "TwoLayerNet",
+    "XORResult",
+    "initial_weights",
+    "train_many",
+    "train_xor",
+]
 
 XOR_X: Array = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=np.float64)
 """The four XOR inputs."""
@@ -44,11 +57,20 @@ class LogEntry(NamedTuple):
     mse: float
 
 
-class TwoLayerNet:
+class TwoLayerNet(Wrapper):
     r"""Input → sigmoid hidden → sigmoid output, trained by full-batch gradient descent.
 
-    A `Layer` itself (``params``, ``grads``, ``forward``, ``backward``), so
-    `backprop.check_model` can check it.
+    A `Layer` itself (``params``, ``grads``, ``forward``, ``backward`` come from
+    `backprop.layers.Wrapper`, handed on to ``self.model``), so `backprop.check_model` can
+    check it. The parameters are ``W1``, ``b1``, ``W2``, ``b2`` under the model's keys
+    ``0.W``, ``0.b``, ``2.W``, ``2.b``.
+
+    The forward pass is $a_1 = \sigma(x W_1 + b_1)$, $\hat y = \sigma(a_1 W_2 + b_2)$. The
+    backward pass, from $\partial L/\partial\hat y$, computes
+    $\delta_2 = \partial L/\partial\hat y \odot \hat y(1 - \hat y)$ and
+    $\delta_1 = \delta_2 W_2^\top \odot a_1(1 - a_1)$, and the gradients
+    $\partial L/\partial W_2 = a_1^\top\delta_2$, $\partial L/\partial b_2 = \sum_n \delta_2$,
+    $\partial L/\partial W_1 = x^\top\delta_1$, $\partial L/\partial b_1 = \sum_n \delta_1$.
 
     Args:
         input_size: number of inputs.
@@ -58,6 +80,10 @@ class TwoLayerNet:
         loss: ``"bce"`` (binary cross-entropy, the natural pair of a sigmoid output) or ``"mse"``.
             The loss that is optimised is the loss that is reported.
         rng: seed or Generator for the initial weights.
+
+    Attributes:
+        model: the `Sequential` of ``Dense``, ``Sigmoid``, ``Dense``, ``Sigmoid``.
+        loss_name: ``"bce"`` or ``"mse"``.
 
     Examples:
         >>> import numpy as np
@@ -69,6 +95,8 @@ class TwoLayerNet:
         >>> np.round(net.forward(XOR_X)[:, 0], 2).tolist()
         [0.0, 0.98, 0.98, 0.03]
     """
+
+    model: Sequential
 
     def __init__(
         self,
@@ -91,43 +119,6 @@ class TwoLayerNet:
         for n_in, n_out in itertools.pairwise(sizes):
             layers += [Dense.from_arrays(gen.standard_normal((n_in, n_out)) * scale, np.zeros(n_out)), Sigmoid()]
         self.model = Sequential(*layers)
-
-    @property
-    def params(self) -> dict[str, Array]:
-        """``W1``, ``b1``, ``W2``, ``b2`` under the model's keys ``0.W``, ``0.b``, ``2.W``, ``2.b``."""
-        return self.model.params
-
-    @property
-    def grads(self) -> dict[str, Array]:
-        """Gradients of the last ``backward``, keyed like ``params``."""
-        return self.model.grads
-
-    def forward(self, x: Array) -> Array:
-        r"""$a_1 = \sigma(x W_1 + b_1)$, $\hat y = \sigma(a_1 W_2 + b_2)$.
-
-        Args:
-            x: inputs, ``(N, input_size)``.
-
-        Returns:
-            $\hat y$, the predicted probabilities, ``(N, output_size)``.
-        """
-        return self.model.forward(x)
-
-    def backward(self, dout: Array) -> Array:
-        r"""Backpropagate through both layers: fill ``grads`` and return $\partial L/\partial x$.
-
-        $\delta_2 = \partial L/\partial\hat y \odot \hat y(1 - \hat y)$ and
-        $\delta_1 = \delta_2 W_2^\top \odot a_1(1 - a_1)$; ``grads`` get
-        $\partial L/\partial W_2 = a_1^\top\delta_2$, $\partial L/\partial b_2 = \sum_n \delta_2$,
-        $\partial L/\partial W_1 = x^\top\delta_1$ and $\partial L/\partial b_1 = \sum_n \delta_1$.
-
-        Args:
-            dout: $\partial L/\partial\hat y$, ``(N, output_size)``.
-
-        Returns:
-            $\partial L/\partial x = \delta_1 W_1^\top$, ``(N, input_size)``.
-        """
-        return self.model.backward(dout)
 
     def loss(self, pred: Array, y: Array) -> tuple[float, Array]:
         """The chosen loss and its gradient (see `backprop.binary_cross_entropy`, `backprop.mse`)."""
@@ -167,56 +158,167 @@ class TwoLayerNet:
         return log
 
 
+@dataclass
+class XORResult:
+    """What `train_xor` records.
+
+    Attributes:
+        net: the trained network.
+        log: a `LogEntry` every ``log_every`` epochs (epochs 0, 100, ..., 900 by default).
+        mse: the mean squared error before every epoch's update.
+        init_scale: the initial weight scale.
+        lr: the learning rate.
+        epochs: the number of updates.
+    """
+
+    net: TwoLayerNet
+    init_scale: float
+    lr: float
+    epochs: int
+    log: list[LogEntry] = field(default_factory=list)
+    mse: list[float] = field(default_factory=list)
+
+    @property
+    def predictions(self) -> Array:
+        """The trained network's outputs on `XOR_X`, shape ``(4,)``."""
+        return self.net.forward(XOR_X)[:, 0]
+
+
 def train_xor(
-    *, init_scale: float = 1.0, lr: float = 1.0, epochs: int = 1000, hidden: int = 4, seed: int = 0
-) -> tuple[TwoLayerNet, list[LogEntry]]:
+    *,
+    init_scale: float = 1.0,
+    lr: float = 1.0,
+    epochs: int = 1000,
+    hidden: int = 4,
+    log_every: int = 100,
+    rng: np.random.Generator | int | None = 0,
+) -> XORResult:
     """Train a `TwoLayerNet` (binary cross-entropy) on XOR.
+
+    Args:
+        init_scale: initial weights are $\\mathcal N(0, 1)$ times this.
+        lr: learning rate.
+        epochs: number of full-batch updates.
+        hidden: hidden units.
+        log_every: interval of the `LogEntry` records in ``log``.
+        rng: seed or Generator for the initial weights.
 
     Examples:
         >>> import numpy as np
         >>> from backprop.examples.xor import XOR_X, train_xor
-        >>> net, log = train_xor(init_scale=0.01, lr=0.1)   # tiny weights: stuck on the plateau
-        >>> f"{log[-1].mse:.4f}", np.round(net.forward(XOR_X)[:, 0], 2).tolist()
+        >>> stuck = train_xor(init_scale=0.01, lr=0.1)   # tiny weights: stuck on the plateau
+        >>> f"{stuck.log[-1].mse:.4f}", np.round(stuck.predictions, 2).tolist()
         ('0.2500', [0.5, 0.5, 0.5, 0.5])
+        >>> net = stuck.net
         >>> hidden = net.model[1].forward(net.model[0].forward(XOR_X))    # (4 inputs, 4 units)
         >>> np.round(hidden, 2).tolist()
         [[0.5, 0.5, 0.5, 0.5], [0.5, 0.5, 0.5, 0.5], [0.5, 0.5, 0.5, 0.5], [0.5, 0.5, 0.5, 0.5]]
-        >>> _, log = train_xor(init_scale=1.0, lr=1.0)
-        >>> log[-1].mse < 0.01
+        >>> result = train_xor(init_scale=1.0, lr=1.0)
+        >>> [e.epoch for e in result.log][-3:], len(result.mse), result.log[-1].mse < 0.01
+        ([700, 800, 900], 1000, True)
+    """
+    log_every = positive_int(log_every, "log_every")
+    net = TwoLayerNet(2, hidden, 1, init_scale=init_scale, rng=rng)
+    history = net.train(XOR_X, XOR_Y, epochs=epochs, lr=lr, log_every=1)
+    return XORResult(
+        net=net, init_scale=float(init_scale), lr=float(lr), epochs=len(history),
+        log=history[::log_every], mse=[e.mse for e in history],
+    )
+
+
+def initial_weights(
+    scale: float, seeds: Iterable[int], *, hidden: int = 4, legacy: bool = False
+) -> tuple[Array, Array]:
+    """The initial weights of one `TwoLayerNet` per seed, stacked: ``W1`` ``(S, 2, hidden)``, ``W2`` ``(S, hidden, 1)``.
+
+    Each seed's weights are drawn as `TwoLayerNet` draws them (first ``W1``, then ``W2``,
+    from $\\mathcal N(0, 1)$, times ``scale``), from ``np.random.default_rng(seed)``, or with
+    ``legacy=True`` from ``np.random.RandomState(seed)``, the generator ``np.random.randn`` uses.
+
+    Examples:
+        >>> import numpy as np
+        >>> from backprop.examples.xor import TwoLayerNet, initial_weights
+        >>> W1, W2 = initial_weights(0.5, range(3))
+        >>> W1.shape, W2.shape
+        ((3, 2, 4), (3, 4, 1))
+        >>> np.array_equal(W2[2], TwoLayerNet(2, 4, 1, init_scale=0.5, rng=2).params["2.W"])
         True
     """
-    net = TwoLayerNet(2, hidden, 1, init_scale=init_scale, rng=seed)
-    return net, net.train(XOR_X, XOR_Y, epochs=epochs, lr=lr)
+    scale = positive_float(scale, "scale")
+    hidden = positive_int(hidden, "hidden")
+    gens = [np.random.RandomState(s) if legacy else np.random.default_rng(s) for s in seeds]
+    draws = [(g.standard_normal((2, hidden)), g.standard_normal((hidden, 1))) for g in gens]
+    if not draws:
+        raise ValueError("seeds must hold at least one seed")
+    return scale * np.array([w1 for w1, _ in draws]), scale * np.array([w2 for _, w2 in draws])
 
 
-HELP = "a two-layer network class learns XOR; tiny initial weights stall on the 0.25 plateau"
+@dataclass
+class StackedRuns:
+    """What `train_many` records for its $S$ networks.
+
+    Attributes:
+        mse: the MSE of each network before every epoch's update, ``(epochs, S)``.
+        output: each trained network's outputs on `XOR_X`, ``(S, 4, 1)``.
+    """
+
+    mse: Array
+    output: Array
+
+    @property
+    def final_mse(self) -> Array:
+        """Each network's MSE after training, ``(S,)``."""
+        final: Array = np.mean((self.output - XOR_Y) ** 2, axis=(1, 2))
+        return final
+
+    @property
+    def learned(self) -> Array:
+        """Whether each network has learned XOR (all four outputs on the right side of 0.5), ``(S,)``."""
+        ok: Array = np.all((self.output > 0.5) == (XOR_Y > 0.5), axis=(1, 2))
+        return ok
 
 
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """Options: the initial weight scale, learning rate, epochs and hidden width."""
-    parser.add_argument("--init-scale", type=float, default=1.0, help="initial weight scale (default: 1.0)")
-    parser.add_argument("--lr", type=float, default=1.0, help="learning rate (default: 1.0)")
-    parser.add_argument("--epochs", type=int, default=1000, help="training epochs (default: 1000)")
-    parser.add_argument("--hidden", type=int, default=4, help="hidden units (default: 4)")
+def train_many(W1: Array, W2: Array, lr: float, epochs: int = 1000) -> StackedRuns:
+    r"""Gradient descent on binary cross-entropy for $S$ `TwoLayerNet` networks on XOR at once.
 
+    The weights of the $S$ networks are stacked along a first axis, so every matrix product
+    of `TwoLayerNet`'s training loop runs for all of them at once; the biases start at
+    zero. The output delta is $\delta_2 = (\hat y - y)/4$ (sigmoid and cross-entropy
+    cancel), the hidden one $\delta_1 = \delta_2 W_2^\top \odot a_1(1 - a_1)$.
 
-def run(args: argparse.Namespace) -> int:
-    """Train, print the loss every 100 epochs and the predictions, then contrast the tiny-init setting."""
-    seed = 0 if args.seed is None else args.seed
-    net, log = train_xor(init_scale=args.init_scale, lr=args.lr, epochs=args.epochs, hidden=args.hidden, seed=seed)
-    print(f"XOR, 2-{args.hidden}-1 sigmoid net, init ×{args.init_scale}, lr {args.lr}, binary cross-entropy")
-    for e in log:
-        print(f"Epoch {e.epoch:>5}  BCE {e.loss:.4f}  MSE {e.mse:.4f}")
-    print("Predictions:")
-    for xi, p, yi in zip(XOR_X, net.forward(XOR_X)[:, 0], XOR_Y[:, 0], strict=True):
-        print(f"  input {xi.astype(int).tolist()} -> {p:.4f}  (target {int(yi)})")
-    if (args.init_scale, args.lr) != (0.01, 0.1):
-        _, tiny = train_xor(init_scale=0.01, lr=0.1, epochs=args.epochs, hidden=args.hidden, seed=seed)
-        print(f"With init ×0.01 and lr 0.1 instead: MSE {tiny[0].mse:.4f} → {tiny[-1].mse:.4f}"
-              " (stuck at the 0.25 saddle: every output ≈ 0.5)")
-    if args.plot:
-        from backprop.plots import save
-        from backprop.plots.xor import xor_loss_curves
+    Args:
+        W1: initial input → hidden weights, ``(S, 2, H)`` (see `initial_weights`).
+        W2: initial hidden → output weights, ``(S, H, 1)``. Neither is changed.
+        lr: learning rate.
+        epochs: number of full-batch updates.
 
-        save(xor_loss_curves(), args.plot)
-    return 0
+    Examples:
+        >>> import numpy as np
+        >>> from backprop.examples.xor import XOR_X, initial_weights, train_many, train_xor
+        >>> runs = train_many(*initial_weights(1.0, range(3)), lr=1.0, epochs=300)
+        >>> runs.mse.shape, runs.output.shape
+        ((300, 3), (3, 4, 1))
+        >>> single = train_xor(init_scale=1.0, lr=1.0, epochs=300, rng=1)    # seed 1, on its own
+        >>> bool(np.allclose(runs.output[1, :, 0], single.predictions))
+        True
+    """
+    W1 = as_float_array(W1, "W1", ndim=3).copy()
+    W2 = as_float_array(W2, "W2", ndim=3).copy()
+    S, H = W1.shape[0], W1.shape[2]
+    check_shape(W1, "W1", (None, 2, None))
+    check_shape(W2, "W2", (S, H, 1))
+    lr = positive_float(lr, "lr")
+    epochs = positive_int(epochs, "epochs")
+    b1, b2 = np.zeros((S, 1, H)), np.zeros((S, 1, 1))
+    history = np.empty((epochs, S))
+    for epoch in range(epochs):
+        a1 = sigmoid(XOR_X @ W1 + b1)                                # (S, 4, H)
+        out = sigmoid(a1 @ W2 + b2)                                  # (S, 4, 1)
+        history[epoch] = np.mean((out - XOR_Y) ** 2, axis=(1, 2))
+        delta2 = (out - XOR_Y) / len(XOR_X)
+        delta1 = (delta2 @ W2.transpose(0, 2, 1)) * a1 * (1 - a1)
+        W2 -= lr * a1.transpose(0, 2, 1) @ delta2
+        b2 -= lr * delta2.sum(axis=1, keepdims=True)
+        W1 -= lr * XOR_X.T @ delta1
+        b1 -= lr * delta1.sum(axis=1, keepdims=True)
+    return StackedRuns(mse=history, output=sigmoid(sigmoid(XOR_X @ W1 + b1) @ W2 + b2))

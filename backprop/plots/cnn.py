@@ -1,4 +1,9 @@
-"""Figures for the CNN: the edge kernel's gradient, kernel gradients and saliency maps on digits, training."""
+"""Figures for the CNN: the edge kernel's gradient, kernel gradients and saliency maps on digits, training.
+
+Each figure function draws a result it is given (an `EdgeStep`, a `DigitsResult`, an array
+of kernel gradients); `FIGURES` computes the documentation's runs (one digits training per
+process, shared by its figures) and draws them.
+"""
 
 from __future__ import annotations
 
@@ -9,28 +14,18 @@ import numpy as np
 from matplotlib.axes import Axes
 
 from backprop._types import Array
-from backprop.examples.cnn import (
-    EDGE_PATCH,
-    SOBEL_X,
-    DigitsData,
+from backprop.examples.digits import (
     DigitsResult,
     build_cnn,
-    edge_step,
     input_gradient,
+    kernel_gradients,
     load_digits_split,
     train_digits,
 )
-from backprop.layers import Layer
-from backprop.losses import softmax_cross_entropy
-from backprop.plots import Figure, new_figure
+from backprop.examples.edge import EDGE_PATCH, SOBEL_X, EdgeStep, edge_step
+from backprop.plots._style import Figure, new_figure, styled
 
 __all__ = ["FIGURES", "digit_kernel_gradients", "digit_saliency", "edge_gradients", "training_curve"]
-
-
-@functools.cache
-def _digits_run() -> DigitsResult:
-    """One training run (seed 0) shared by the digits figures."""
-    return train_digits(seed=0)
 
 
 def _heatmap(ax: Axes, a: Array, title: str, limit: float, *, annotate: bool = True) -> None:
@@ -45,15 +40,21 @@ def _heatmap(ax: Axes, a: Array, title: str, limit: float, *, annotate: bool = T
             ax.text(j, i, f"{v + 0.0:.2f}", ha="center", va="center", fontsize=7, color=color)
 
 
-def edge_gradients() -> Figure:
+@styled
+def edge_gradients(step: EdgeStep, *, title: str | None = None) -> Figure:
     """The worked example as heatmaps: patch, kernel, ∂L/∂K, ∂L/∂patch and the kernel after one step.
 
+    Args:
+        step: the step to draw (`backprop.examples.edge.edge_step`).
+        title: the figure's title (default: the loss, its gradient and the learning rate).
+
     Examples:
+        >>> from backprop.examples.edge import edge_step
         >>> from backprop.plots.cnn import edge_gradients
-        >>> len(edge_gradients().axes)
+        >>> len(edge_gradients(edge_step()).axes)
         5
     """
-    s = edge_step()
+    s = step
     fig = new_figure(8.0, 2.2)
     axes = fig.subplots(1, 5)
     _heatmap(axes[0], EDGE_PATCH, "patch x", 1.0)
@@ -62,53 +63,59 @@ def edge_gradients() -> Figure:
     _heatmap(axes[2], s.grad_kernel, "∂L/∂K = ∂L/∂out · x", g)
     _heatmap(axes[3], s.grad_patch, "∂L/∂x = ∂L/∂out · K", g)
     _heatmap(axes[4], s.kernel_after, f"K − η∂L/∂K (out {s.output_after:.2f})", 2.0)
-    fig.suptitle(f"L = (out − {s.target:.0f})², ∂L/∂out = {s.dout:.2f}, η = {s.lr:g}")
+    fig.suptitle(title or f"L = (out − {s.target:g})², ∂L/∂out = {s.dout:.2f}, η = {s.lr:g}")
     return fig
 
 
-def digit_kernel_gradients() -> Figure:
-    """∂L/∂K of the 32 first-layer kernels of the untrained digits CNN, for its first batch of 32 images.
+@styled
+def digit_kernel_gradients(dK: Array) -> Figure:
+    """∂L/∂K of each first-layer kernel, one heatmap per kernel, on one colour scale.
+
+    Args:
+        dK: ``(filters, kh, kw)``, as `backprop.examples.digits.kernel_gradients` returns.
 
     Examples:
+        >>> import numpy as np
         >>> from backprop.plots.cnn import digit_kernel_gradients
-        >>> len(digit_kernel_gradients().axes)
-        32
+        >>> len(digit_kernel_gradients(np.ones((4, 3, 3))).axes)
+        4
     """
-    data = load_digits_split()
-    model = build_cnn(0)
-    _, dlogits = softmax_cross_entropy(model.forward(data.x_train[:32]), data.y_train[:32])
-    model.backward(dlogits)
-    dK = model.grads["0.W"][:, 0]  # (32, 3, 3)
-    limit = float(np.abs(dK).max())
-    fig = new_figure(8.0, 4.4)
-    axes = fig.subplots(4, 8)
-    for k, ax in enumerate(axes.flat):
-        _heatmap(ax, dK[k], f"kernel {k}", limit, annotate=False)
+    limit = float(np.abs(dK).max()) or 1.0
+    cols = min(8, len(dK))
+    rows = -(-len(dK) // cols)
+    fig = new_figure(8.0, 1.1 * rows)
+    axes = np.atleast_1d(fig.subplots(rows, cols)).ravel()
+    for k, ax in enumerate(axes):
+        if k < len(dK):
+            _heatmap(ax, dK[k], f"kernel {k}", limit, annotate=False)
+        else:
+            ax.set_axis_off()
     fig.suptitle("∂L/∂K of each 3×3 kernel at initialisation (one batch of 32 digits); red: K would shrink")
     return fig
 
 
-def digit_saliency(model: Layer | None = None, data: DigitsData | None = None) -> Figure:
-    """Test digits beside $|\\partial L/\\partial x|$, the saliency of each pixel for the true label.
+@styled
+def digit_saliency(result: DigitsResult, *, title: str | None = None, count: int = 6) -> Figure:
+    r"""Test digits beside $|\partial L/\partial x|$, the saliency of each pixel for the true label.
 
     Args:
-        model: a trained digits network (default: a shared run of `train_digits`).
-        data: its data split (default: the run's).
+        result: a trained (or loaded and scored) digits network and its data split.
+        title: the figure's title (default: what the figure shows and the test accuracy).
+        count: how many test digits to draw.
 
     Examples:
+        >>> from backprop.examples.digits import build_cnn, evaluate_digits
         >>> from backprop.plots.cnn import digit_saliency
-        >>> len(digit_saliency().axes)
-        12
+        >>> len(digit_saliency(evaluate_digits(build_cnn(0)), count=2).axes)
+        4
     """
-    if model is None or data is None:
-        run = _digits_run()
-        model, data = run.model, run.data
-    x, labels = data.x_test[:6], data.y_test[:6]
+    model, data = result.model, result.data
+    x, labels = data.x_test[:count], data.y_test[:count]
     grads = input_gradient(model, x, labels)[:, 0]
     predicted = model.forward(x).argmax(axis=1)
     fig = new_figure(8.0, 3.0)
-    axes = fig.subplots(2, 6)
-    for k in range(6):
+    axes = fig.subplots(2, count, squeeze=False)
+    for k in range(count):
         top, bottom = axes[0, k], axes[1, k]
         top.imshow(x[k, 0], cmap="gray_r", vmin=0.0, vmax=1.0)
         top.set_title(f"label {labels[k]}, predicted {predicted[k]}", fontsize=7)
@@ -118,20 +125,24 @@ def digit_saliency(model: Layer | None = None, data: DigitsData | None = None) -
             ax.set_xticks([])
             ax.set_yticks([])
             ax.grid(False)
-    fig.suptitle("Input gradient of the cross-entropy: the pixels the loss is most sensitive to")
+    default = (
+        "Input gradient of the cross-entropy: the pixels the loss is most sensitive to"
+        f" (test accuracy {result.test_accuracy:.4f})"
+    )
+    fig.suptitle(title or default)
     return fig
 
 
-def training_curve(result: DigitsResult | None = None) -> Figure:
+@styled
+def training_curve(result: DigitsResult) -> Figure:
     """Training loss and test accuracy of the digits CNN, epoch by epoch.
 
     Examples:
+        >>> from backprop.examples.digits import train_digits
         >>> from backprop.plots.cnn import training_curve
-        >>> len(training_curve().axes)
+        >>> len(training_curve(train_digits(epochs=1)).axes)
         2
     """
-    if result is None:
-        result = _digits_run()
     epochs = np.arange(1, len(result.losses) + 1)
     fig = new_figure(6.0, 2.8)
     ax = fig.add_subplot()
@@ -142,15 +153,28 @@ def training_curve(result: DigitsResult | None = None) -> Figure:
     acc_ax.plot(epochs, 100 * np.array(result.test_accuracies), "s-", ms=3, color="tab:orange", label="test accuracy")
     acc_ax.set_ylabel("test accuracy (%)")
     acc_ax.grid(False)
-    ax.set_title(f"Digits CNN: {100 * result.test_accuracy:.1f}% of 360 test images after {len(epochs)} epochs")
+    n_test = len(result.data.y_test)
+    ax.set_title(f"Digits CNN: {100 * result.test_accuracy:.1f}% of {n_test} test images after {len(epochs)} epochs")
     lines = ax.get_lines() + acc_ax.get_lines()
     ax.legend(lines, [str(line.get_label()) for line in lines], loc="center right")
     return fig
 
 
+@functools.cache
+def _site_digits() -> DigitsResult:
+    """The documentation's digits run (``train_digits()``, seed 0), trained once per process."""
+    return train_digits()
+
+
+def _site_kernel_gradients() -> Figure:
+    data = load_digits_split()
+    return digit_kernel_gradients(kernel_gradients(build_cnn(0), data.x_train[:32], data.y_train[:32]))
+
+
 FIGURES: dict[str, Callable[[], Figure]] = {
-    "cnn_dK": edge_gradients,
-    "cnn_digit_dK": digit_kernel_gradients,
-    "cnn_saliency": digit_saliency,
-    "cnn_training": training_curve,
+    "cnn_dK": lambda: edge_gradients(edge_step()),
+    "cnn_digit_dK": _site_kernel_gradients,
+    "cnn_saliency": lambda: digit_saliency(_site_digits()),
+    "cnn_training": lambda: training_curve(_site_digits()),
 }
+"""File stem → zero-argument function that computes the page's run and draws it."""

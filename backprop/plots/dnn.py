@@ -1,4 +1,4 @@
-"""Figures for the deep network."""
+"""Figures for the deep network: each draws a result it is given."""
 
 from __future__ import annotations
 
@@ -6,42 +6,51 @@ from collections.abc import Callable
 
 import numpy as np
 
-from backprop.examples.dnn import layer_gradient_norms, spiral, train_spiral
-from backprop.plots import Figure, new_figure
+from backprop.examples.dnn import GradientNorms, SpiralResult, compare_gradient_norms, train_spiral
+from backprop.plots._style import Figure, new_figure, styled
 
 __all__ = ["FIGURES", "dnn_decision", "dnn_gradient_norms"]
 
 
-def dnn_gradient_norms(depth: int = 8, width: int = 32) -> Figure:
-    """‖∂L/∂W‖ per layer at initialisation for sigmoid, tanh and ReLU hidden layers.
+@styled
+def dnn_gradient_norms(result: GradientNorms) -> Figure:
+    """‖∂L/∂W‖ per layer at initialisation, one curve per hidden activation of ``result``.
 
     Examples:
+        >>> from backprop.examples.dnn import compare_gradient_norms
         >>> from backprop.plots.dnn import dnn_gradient_norms
-        >>> len(dnn_gradient_norms(depth=3).axes[0].lines)
-        3
+        >>> ax = dnn_gradient_norms(compare_gradient_norms(depth=3)).axes[0]
+        >>> len(ax.lines), ax.get_title()
+        (3, '3 hidden layers of 32: gradients vanish through sigmoid layers')
     """
     fig = new_figure(6.4, 3.0)
     ax = fig.add_subplot()
-    for hidden in ("sigmoid", "tanh", "relu"):
-        norms = layer_gradient_norms(hidden, depth=depth, width=width)
+    for hidden, norms in result.norms.items():
         ax.semilogy(np.arange(1, len(norms) + 1), norms, "o-", ms=4, label=hidden)
     ax.set_xlabel("layer (1 = next to the input)")
     ax.set_ylabel("‖∂L/∂W‖ at initialisation")
-    ax.set_title(f"{depth} hidden layers of {width}: gradients vanish through sigmoid layers")
+    ax.set_title(f"{result.depth} hidden layers of {result.width}: gradients vanish through sigmoid layers")
     ax.legend()
     return fig
 
 
-def dnn_decision() -> Figure:
-    """The trained spiral classifier's decision regions, with the data.
+@styled
+def dnn_decision(result: SpiralResult) -> Figure:
+    """The training loss of ``result`` and its classifier's decision regions, with the data.
+
+    The figure's title carries what ``python -m backprop dnn`` prints: the last epoch's
+    loss and both accuracies.
 
     Examples:
+        >>> from backprop.examples.dnn import train_spiral
         >>> from backprop.plots.dnn import dnn_decision
-        >>> len(dnn_decision().axes)
-        2
+        >>> fig = dnn_decision(train_spiral(epochs=3, sizes=(8,)))
+        >>> fig.get_suptitle()
+        'epoch 3: loss 0.8914, train accuracy 53.6%, test accuracy 54.4%'
+        >>> [ax.get_title() for ax in fig.axes]
+        ['training loss', 'decision regions']
     """
-    net, losses, _, test_acc = train_spiral(epochs=150)
-    x, y = spiral(150, 3, rng=0)
+    losses = result.losses
     fig = new_figure(6.4, 2.8)
     ax = fig.add_subplot(1, 2, 1)
     ax.plot(np.arange(1, len(losses) + 1), losses)
@@ -52,17 +61,27 @@ def dnn_decision() -> Figure:
     ax = fig.add_subplot(1, 2, 2)
     g = np.linspace(-1.1, 1.1, 150)
     gx, gy = np.meshgrid(g, g)
-    regions = net.predict(np.column_stack([gx.ravel(), gy.ravel()])).reshape(gx.shape)
-    ax.contourf(gx, gy, regions, levels=[-0.5, 0.5, 1.5, 2.5], cmap="Pastel1", alpha=0.8)
-    ax.scatter(x[:, 0], x[:, 1], c=y, cmap="Set1", s=6, vmin=0, vmax=8)
+    regions = result.net.predict(np.column_stack([gx.ravel(), gy.ravel()])).reshape(gx.shape)
+    classes = int(result.y.max()) + 1
+    ax.contourf(gx, gy, regions, levels=np.arange(classes + 1) - 0.5, cmap="Pastel1", alpha=0.8)
+    ax.scatter(result.x[:, 0], result.x[:, 1], c=result.y, cmap="Set1", s=6, vmin=0, vmax=8)
     ax.set_aspect("equal")
     ax.grid(False)
-    ax.set_title(f"decision regions (test accuracy {test_acc:.0%})")
+    ax.set_title("decision regions")
+    fig.suptitle(
+        f"epoch {len(losses)}: loss {losses[-1]:.4f}, train accuracy {result.train_accuracy:.1%},"
+        f" test accuracy {result.test_accuracy:.1%}"
+    )
     return fig
 
 
-def _norms() -> Figure:
-    return dnn_gradient_norms()
+def _norms_page() -> Figure:
+    return dnn_gradient_norms(compare_gradient_norms(depth=8, width=32))  # the deep page's probe
 
 
-FIGURES: dict[str, Callable[[], Figure]] = {"dnn_grad_norms": _norms, "dnn_spiral": dnn_decision}
+def _spiral_page() -> Figure:
+    return dnn_decision(train_spiral(epochs=150))  # the deep page's run: 150 epochs, seed 0
+
+
+FIGURES: dict[str, Callable[[], Figure]] = {"dnn_grad_norms": _norms_page, "dnn_spiral": _spiral_page}
+"""Site figure stem → zero-argument function that computes its page's run and draws it."""

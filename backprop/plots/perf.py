@@ -1,23 +1,23 @@
-"""The benchmark figure: backprop against PyTorch, drawn from a results file.
+"""The benchmark figure: backprop against PyTorch, drawn from a results dict.
 
-The documentation draws it from the committed ``docs/bench-results.json``; the
-benchmark is never re-run during a build. ``python -m backprop bench --plot FILE``
-draws the same figure from the run that just finished.
+The figure function takes the results of `backprop.bench.run_benchmark` (or of a file
+read with `backprop.bench.load_results`) and never runs the benchmark itself:
+``python -m backprop bench --plot FILE`` draws the run it has just printed, and the
+documentation draws its committed results file.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
-from backprop.bench import load_results
-from backprop.plots import Figure, new_figure
+from backprop.plots import Figure, new_figure, styled
 
-__all__ = ["FIGURES", "perf_figure"]
+__all__ = ["perf_figure"]
 
 
+@styled
 def perf_figure(results: dict[str, Any]) -> Figure:
     """Times of each workload (left) and their ratio to PyTorch against its target (right).
 
@@ -66,10 +66,3 @@ def perf_figure(results: dict[str, Any]) -> Figure:
         ax2.set_xlabel("backprop time / PyTorch time")
         ax2.legend(loc="best", fontsize=7)
     return fig
-
-
-def _committed() -> Figure:
-    return perf_figure(load_results())
-
-
-FIGURES: dict[str, Callable[[], Figure]] = {"perf_vs_torch": _committed}

@@ -1,117 +1,188 @@
-"""Figures for the recurrent network: gradients over time, truncation, clipping, the sonnet."""
+"""Figures for the recurrent network: its training, gradients over time, truncation, clipping, the sonnet.
+
+Each figure function draws a result it is given (an `RNNResult`, a probe of
+`backprop.examples.rnn_gradients`, a `TextResult`); `FIGURES` computes the documentation's
+runs and draws them.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
+from matplotlib.axes import Axes
 
-from backprop.examples.rnn import hidden_grad_norms, train_text, truncation_error
-from backprop.plots import Figure, new_figure
+from backprop.examples.rnn import RNNResult
+from backprop.examples.rnn_gradients import GradNormProbe, TruncationProbe, grad_norm_probe, truncation_probe
+from backprop.examples.text import TextResult, train_text
+from backprop.plots._style import Figure, new_figure, styled
 
-__all__ = ["FIGURES", "clipping_effect", "rnn_gradient_norms", "text_learning_curve", "truncation_figure"]
+__all__ = [
+    "FIGURES",
+    "clipping_effect",
+    "rnn_gradient_norms",
+    "rnn_training",
+    "text_learning_curve",
+    "truncation_figure",
+]
 
-SCALES = (0.5, 0.9, 1.0, 1.5, 3.0)
-"""Recurrent weight scales shown: $W_h$ = scale × a random orthogonal matrix."""
 
+@styled
+def rnn_training(result: RNNResult, text: TextResult | None = None, *, title: str | None = None) -> Figure:
+    """The worked example's loss and prediction per epoch (and, given ``text``, the sonnet's learning curve).
 
-def rnn_gradient_norms() -> Figure:
-    """‖∂L/∂h_t‖ over t for several recurrent weight scales, with small and with large inputs.
+    Args:
+        result: a run of `backprop.examples.rnn.train_rnn`.
+        text: a run of `backprop.examples.text.train_text`, drawn in a second panel.
+        title: the figure's title (default: the final prediction).
 
     Examples:
+        >>> from backprop.examples.rnn import train_rnn
+        >>> from backprop.plots.rnn import rnn_training
+        >>> len(rnn_training(train_rnn(epochs=5)).axes)
+        2
+    """
+    fig = new_figure(7.0 if text is not None else 5.0, 3.0)
+    axes = fig.subplots(1, 2 if text is not None else 1, squeeze=False)[0]
+    ax = axes[0]
+    epochs = np.arange(len(result.losses))
+    ax.semilogy(epochs, result.losses, lw=1.2, label="loss (ŷ − y)²")
+    ax.set_xlabel("epoch (gradient-descent step)")
+    ax.set_ylabel("loss (log scale)")
+    pred_ax = ax.twinx()
+    pred_ax.plot(epochs, result.predictions, lw=1.2, color="tab:orange", label="prediction ŷ")
+    pred_ax.set_ylim(0.0, 1.0)
+    pred_ax.set_ylabel("prediction ŷ (target 1)")
+    pred_ax.grid(False)
+    lines = ax.get_lines() + pred_ax.get_lines()
+    ax.legend(lines, [str(line.get_label()) for line in lines], loc="center right", fontsize=7)
+    ax.set_title("three-step sequence, BPTT")
+    if text is not None:
+        _draw_text_curve(axes[1], text)
+    fig.suptitle(title or f"RNN → Final Prediction: {result.prediction:.2f}")
+    return fig
+
+
+@styled
+def rnn_gradient_norms(probes: Sequence[GradNormProbe]) -> Figure:
+    """‖∂L/∂h_t‖ over t for several recurrent weight scales: one panel per probe.
+
+    Args:
+        probes: runs of `backprop.examples.rnn_gradients.grad_norm_probe` (e.g. small and large inputs).
+
+    Examples:
+        >>> from backprop.examples.rnn_gradients import grad_norm_probe
         >>> from backprop.plots.rnn import rnn_gradient_norms
-        >>> [ax.get_yscale() for ax in rnn_gradient_norms().axes]
+        >>> fig = rnn_gradient_norms([grad_norm_probe((0.5, 1.5), T=5), grad_norm_probe((0.5,), T=5, x_scale=1.0)])
+        >>> [ax.get_yscale() for ax in fig.axes]
         ['log', 'log']
     """
-    fig = new_figure(7.0, 3.0)
-    axes = fig.subplots(1, 2, sharey=True)
-    for ax, x_scale, title in zip(
-        axes, (0.01, 1.0), ("small inputs (×0.01): states near 0", "inputs ×1: saturated tanh units"), strict=True
-    ):
-        for scale in SCALES:
-            norms = hidden_grad_norms(scale, x_scale=x_scale)
-            ax.semilogy(np.arange(1, norms.size + 1), norms, label=f"W_h scale {scale}")
-        ax.set_title(title)
-        ax.set_xlabel("time step t (the loss reads h_60)")
+    fig = new_figure(3.5 * len(probes), 3.0)
+    axes = fig.subplots(1, len(probes), sharey=True, squeeze=False)[0]
+    for ax, probe in zip(axes, probes, strict=True):
+        T = probe.norms.shape[1]
+        for scale, norms in zip(probe.scales, probe.norms, strict=True):
+            ax.semilogy(np.arange(1, T + 1), norms, label=f"W_h scale {scale:g}")
+        saturated = probe.x_scale >= 0.1
+        ax.set_title(f"inputs ×{probe.x_scale:g}: " + ("saturated tanh units" if saturated else "states near 0"))
+        ax.set_xlabel(f"time step t (the loss reads h_{T})")
     axes[0].set_ylabel("‖∂L/∂h_t‖")
     axes[0].legend(fontsize=7)
     return fig
 
 
-def truncation_figure() -> Figure:
-    """‖∂L/∂W_h truncated − full‖ / ‖full‖ (`truncation_error`) as the truncated BPTT window k grows.
+@styled
+def truncation_figure(probe: TruncationProbe) -> Figure:
+    """‖∂L/∂W_h truncated − full‖ / ‖full‖ as the truncated BPTT window k grows, one line per scale.
 
     Examples:
+        >>> from backprop.examples.rnn_gradients import truncation_probe
         >>> from backprop.plots.rnn import truncation_figure
-        >>> truncation_figure().axes[0].get_xlabel()
+        >>> truncation_figure(truncation_probe((0.5,), (1, 5), T=10)).axes[0].get_xlabel()
         'bptt_steps k'
     """
-    ks = np.array([1, 2, 3, 5, 8, 12, 16, 20, 25, 30, 35])
     fig = new_figure(5.0, 3.0)
     ax = fig.add_subplot()
-    for scale in SCALES:
-        errs = np.array([truncation_error(scale, int(k)) for k in ks])
-        ax.semilogy(ks, errs, "o-", ms=3, label=f"W_h scale {scale}")
+    for scale, errs in zip(probe.scales, probe.errors, strict=True):
+        ax.semilogy(probe.ks, errs, "o-", ms=3, label=f"W_h scale {scale:g}")
     ax.set_xlabel("bptt_steps k")
     ax.set_ylabel("‖ΔW_h truncated − full‖ / ‖full‖")
-    ax.set_title("truncated BPTT over T = 40 steps (k ≥ 40 is full BPTT)")
+    ax.set_title(f"truncated BPTT over T = {probe.T} steps (k ≥ {probe.T} is full BPTT)")
     ax.legend(fontsize=7)
     return fig
 
 
-def clipping_effect() -> Figure:
-    """Sonnet task, plain SGD with learning rate 2: without clipping it blows up, with clipping it learns.
+@styled
+def clipping_effect(runs: Mapping[str, TextResult], *, title: str = "training loss") -> Figure:
+    """Batch loss and gradient norm (before clipping) of several sonnet trainings, step by step.
+
+    Args:
+        runs: label → a run of `backprop.examples.text.train_text`.
+        title: the loss panel's title.
 
     Examples:
+        >>> from backprop.examples.text import train_text
         >>> from backprop.plots.rnn import clipping_effect
-        >>> len(clipping_effect().axes)
+        >>> len(clipping_effect({"clipped": train_text(steps=3, optimizer="sgd", lr=2.0)}).axes)
         2
     """
-    runs = {
-        "no clipping": train_text(optimizer="sgd", lr=2.0, clip=None),
-        "clipped at norm 1": train_text(optimizer="sgd", lr=2.0, clip=1.0),
-    }
     fig = new_figure(7.0, 3.0)
     ax_loss, ax_norm = fig.subplots(1, 2)
     for label, run in runs.items():
         steps = np.arange(1, len(run.losses) + 1)
         ax_loss.plot(steps, run.losses, lw=1, label=label)
         ax_norm.semilogy(steps, run.grad_norms, lw=1, label=label)
-    ax_loss.set_xlabel("SGD step")
+    ax_loss.set_xlabel("step")
     ax_loss.set_ylabel("cross-entropy of the batch (nats/char)")
-    ax_loss.set_title("training loss, SGD lr 2")
+    ax_loss.set_title(title)
     ax_loss.legend(fontsize=7)
     ax_norm.axhline(1.0, color="k", ls="--", lw=0.8)
-    ax_norm.set_xlabel("SGD step")
+    ax_norm.set_xlabel("step")
     ax_norm.set_title("global gradient norm before clipping")
     return fig
 
 
-def text_learning_curve() -> Figure:
-    """Learning curve of the next-character model on Sonnet 18 (Adam, clipping at norm 1).
-
-    Examples:
-        >>> from backprop.plots.rnn import text_learning_curve
-        >>> text_learning_curve().axes[0].get_ylabel()
-        'cross-entropy (nats per character)'
-    """
-    run = train_text()
-    fig = new_figure(5.5, 3.0)
-    ax = fig.add_subplot()
+def _draw_text_curve(ax: Axes, run: TextResult) -> None:
     ax.plot(np.arange(1, len(run.losses) + 1), run.losses, lw=0.8, alpha=0.6, label="training batch")
     ax.plot(run.eval_steps, run.eval_losses, "o-", ms=3, label="whole sonnet")
     ax.axhline(np.log(len(run.chars)), color="k", ls="--", lw=0.8, label=f"uniform guess, ln {len(run.chars)}")
-    ax.set_xlabel("Adam step")
+    ax.set_xlabel("step")
     ax.set_ylabel("cross-entropy (nats per character)")
     ax.set_title("next-character prediction, Sonnet 18")
     ax.legend(fontsize=7)
+
+
+@styled
+def text_learning_curve(result: TextResult) -> Figure:
+    """Learning curve of the next-character model on Sonnet 18: each batch, and the whole text.
+
+    Examples:
+        >>> from backprop.examples.text import train_text
+        >>> from backprop.plots.rnn import text_learning_curve
+        >>> text_learning_curve(train_text(steps=3)).axes[0].get_ylabel()
+        'cross-entropy (nats per character)'
+    """
+    fig = new_figure(5.5, 3.0)
+    _draw_text_curve(fig.add_subplot(), result)
     return fig
 
 
+def _site_grad_norms() -> Figure:
+    return rnn_gradient_norms([grad_norm_probe(x_scale=0.01), grad_norm_probe(x_scale=1.0)])
+
+
+def _site_clipping() -> Figure:
+    runs = {
+        "no clipping": train_text(optimizer="sgd", lr=2.0, clip=None),
+        "clipped at norm 1": train_text(optimizer="sgd", lr=2.0, clip=1.0),
+    }
+    return clipping_effect(runs, title="training loss, SGD lr 2")
+
+
 FIGURES: dict[str, Callable[[], Figure]] = {
-    "rnn_grad_norms": rnn_gradient_norms,
-    "rnn_truncation": truncation_figure,
-    "rnn_clipping": clipping_effect,
-    "rnn_text_curve": text_learning_curve,
+    "rnn_grad_norms": _site_grad_norms,
+    "rnn_truncation": lambda: truncation_figure(truncation_probe()),
+    "rnn_clipping": _site_clipping,
+    "rnn_text_curve": lambda: text_learning_curve(train_text()),
 }
-"""File stem → figure function."""
+"""File stem → zero-argument function that computes the page's run and draws it."""

@@ -1,41 +1,67 @@
-"""Figures for the two-layer XOR network."""
+"""Figures for the two-layer XOR network: each draws training runs it is given."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
-from backprop.examples.xor import train_xor
-from backprop.plots import Figure, new_figure
+from backprop.examples.xor import XORResult, train_xor
+from backprop.plots._style import Figure, new_figure, styled
 
-__all__ = ["FIGURES", "xor_loss_curves"]
+__all__ = ["FIGURES", "SCALES", "run_label", "xor_loss_curves"]
 
 SCALES = (0.01, 0.1, 0.5, 1.0, 2.0)
-"""Initial weight scales compared in `xor_loss_curves`."""
+"""Initial weight scales compared in the XOR page's figure (learning rate 1.0, 2,000 epochs, seed 0)."""
 
 
-def xor_loss_curves(lr: float = 1.0, epochs: int = 2000, seed: int = 0) -> Figure:
-    """MSE on XOR over training for several initial weight scales (same learning rate and seed).
+def run_label(result: XORResult) -> str:
+    """One run as ``python -m backprop xor`` reports it: settings, and the MSE of its first and last log lines.
 
     Examples:
-        >>> from backprop.plots.xor import xor_loss_curves
-        >>> len(xor_loss_curves(epochs=200).axes[0].get_legend().get_texts())
-        5
+        >>> from backprop.examples.xor import train_xor
+        >>> from backprop.plots.xor import run_label
+        >>> run_label(train_xor(init_scale=0.01, lr=0.1))
+        'init ×0.01, lr 0.1: MSE 0.2500 → 0.2500 (epoch 900)'
     """
+    first, last = result.log[0], result.log[-1]
+    return f"init ×{result.init_scale}, lr {result.lr}: MSE {first.mse:.4f} → {last.mse:.4f} (epoch {last.epoch})"
+
+
+@styled
+def xor_loss_curves(results: Sequence[XORResult], title: str | None = None) -> Figure:
+    """The MSE before every epoch of each training run in ``results``, one curve each (log scale).
+
+    Each curve's legend entry is its `run_label`; the title is ``title``, or the first
+    run's label.
+
+    Examples:
+        >>> from backprop.examples.xor import train_xor
+        >>> from backprop.plots.xor import xor_loss_curves
+        >>> runs = [train_xor(epochs=200), train_xor(init_scale=0.01, lr=0.1, epochs=200)]
+        >>> ax = xor_loss_curves(runs).axes[0]
+        >>> [t.get_text() for t in ax.get_legend().get_texts()]
+        ['init ×1.0, lr 1.0: MSE 0.3430 → 0.2486 (epoch 100)', 'init ×0.01, lr 0.1: MSE 0.2500 → 0.2500 (epoch 100)']
+        >>> ax.get_title() == "XOR, 2-4-1 sigmoid net, " + ax.get_legend().get_texts()[0].get_text()
+        True
+    """
+    if not results:
+        raise ValueError("results must hold at least one training run")
     fig = new_figure(6.4, 3.0)
     ax = fig.add_subplot()
-    for scale in SCALES:
-        _, log = train_xor(init_scale=scale, lr=lr, epochs=epochs, seed=seed)
-        ax.semilogy([e.epoch for e in log], [e.mse for e in log], label=f"init × {scale}")
+    for result in results:
+        ax.semilogy(range(len(result.mse)), result.mse, label=run_label(result))
     ax.axhline(0.25, color="gray", lw=0.8, ls=":")
     ax.set_xlabel("epoch")
     ax.set_ylabel("mean squared error")
-    ax.set_title(f"XOR, 2-4-1 sigmoid net, learning rate {lr}: the 0.25 plateau of tiny weights")
-    ax.legend()
+    hidden = results[0].net.params["0.W"].shape[1]
+    ax.set_title(title if title is not None else f"XOR, 2-{hidden}-1 sigmoid net, {run_label(results[0])}")
+    ax.legend(fontsize=7)
     return fig
 
 
-def _curves() -> Figure:
-    return xor_loss_curves()
+def _xor_page() -> Figure:
+    runs = [train_xor(init_scale=scale, lr=1.0, epochs=2000, rng=0) for scale in SCALES]
+    return xor_loss_curves(runs, title="XOR, 2-4-1 sigmoid net, learning rate 1.0: the 0.25 plateau of tiny weights")
 
 
-FIGURES: dict[str, Callable[[], Figure]] = {"xor_loss": _curves}
+FIGURES: dict[str, Callable[[], Figure]] = {"xor_loss": _xor_page}
+"""Site figure stem → zero-argument function that computes its page's run and draws it."""

@@ -1,0 +1,6 @@
+"""Tests of ``backprop.bench``: tiny workloads, every check on what is computed, none on speed."""
+
+from backprop.bench import Sizes
+
+TINY = Sizes(mlp=(8, 6, 4, 3), mlp_batch=5, conv_input=(2, 3, 6, 6), conv_filters=4, rnn=(2, 4, 3, 5), epochs=1)
+"""Workloads small enough to time in milliseconds, and one epoch of the digits CNN."""

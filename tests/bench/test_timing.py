@@ -1,0 +1,41 @@
+"""`compare` alternates its blocks and reports medians; the import timing runs fresh interpreters."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from backprop.bench import compare, import_time_ms, timing
+
+
+def test_blocks_alternate_from_round_to_round() -> None:
+    calls: list[str] = []
+    t = compare(lambda: calls.append("ours"), lambda: calls.append("theirs"), rounds=2, block_s=0.0, pause_s=0.0)
+    sizing = ["ours"] * 2 + ["theirs"] * 2  # a warm-up call and a sizing call each
+    assert calls == [*sizing, "ours", "theirs", "theirs", "ours"]
+    assert sorted(t) == ["backprop_ms", "ratio", "torch_ms"]
+
+
+def test_ratio_is_the_median_of_per_round_ratios(monkeypatch: pytest.MonkeyPatch) -> None:
+    def ours() -> None: ...
+
+    def theirs() -> None: ...
+
+    # per-round seconds: ratios 1, 0.2, 10 (median 1), while the medians alone give 2/3
+    scripted: dict[object, Iterator[float]] = {ours: iter([1.0, 2.0, 30.0]), theirs: iter([1.0, 10.0, 3.0])}
+    monkeypatch.setattr(timing, "reps_for", lambda fn, block_s: 1)
+    monkeypatch.setattr(timing, "per_call_s", lambda fn, reps: next(scripted[fn]))
+    t = compare(ours, theirs, rounds=3, pause_s=0.0)
+    assert t == {"backprop_ms": 2000.0, "torch_ms": 3000.0, "ratio": 1.0}
+
+
+def test_bad_counts_are_rejected() -> None:
+    with pytest.raises(ValueError, match="rounds must be a positive integer"):
+        compare(lambda: None, None, rounds=0)
+    with pytest.raises(ValueError, match="repeats must be a positive integer"):
+        import_time_ms("json", repeats=0)
+
+
+def test_import_time_runs_in_a_fresh_interpreter() -> None:
+    assert import_time_ms("json", repeats=1) > 0
