@@ -15,10 +15,11 @@ Example:
 """
 
 from backprop._types import Array
+from backprop.activations import LeakyReLU, ReLU, Sigmoid, Softmax, Tanh, sigmoid, softmax
 from backprop.conv import Conv2D, Flatten, MaxPool2D
 from backprop.gradcheck import check_layer, check_loss, check_model, numerical_gradient, relative_error
 from backprop.io import load_params, save_params
-from backprop.layers import Dense, Layer, LeakyReLU, ReLU, Sequential, Sigmoid, Softmax, Tanh, sigmoid, softmax
+from backprop.layers import Dense, Layer, Sequential
 from backprop.losses import binary_cross_entropy, mse, softmax_cross_entropy
 from backprop.optim import SGD, Adam
 from backprop.rnn import RNN, clip_grad_norm

@@ -173,3 +173,20 @@ def require_forward(cache: T | None, owner: str) -> T:
     if cache is None:
         raise RuntimeError(f"{owner}.backward called before forward")
     return cache
+
+
+def check_dout(dout: object, out: Array) -> Array:
+    """``dout`` as a float array with the shape of the forward output ``out``, else raise.
+
+    Examples:
+        >>> import numpy as np
+        >>> from backprop._check import check_dout
+        >>> check_dout(np.ones((2, 3)), np.zeros((3, 2)))
+        Traceback (most recent call last):
+        ...
+        ValueError: dout must have the shape of the forward output (3, 2), got (2, 3)
+    """
+    d = as_float_array(dout, "dout")
+    if d.shape != out.shape:
+        raise ValueError(f"dout must have the shape of the forward output {out.shape}, got {d.shape}")
+    return d

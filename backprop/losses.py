@@ -18,7 +18,7 @@ import numpy as np
 
 from backprop._check import as_float_array, positive_float
 from backprop._types import Array
-from backprop.layers import softmax
+from backprop.activations import softmax
 
 __all__ = ["binary_cross_entropy", "mse", "softmax_cross_entropy"]
 

@@ -17,8 +17,9 @@ from numpy.typing import ArrayLike
 
 from backprop._check import nonnegative_int
 from backprop._types import Array
+from backprop.activations import _Activation
 from backprop.gradcheck import LossFn
-from backprop.layers import Sequential, _Activation
+from backprop.layers import Sequential
 
 __all__ = ["LayerRecord", "Trace", "format_array", "trace"]
 
