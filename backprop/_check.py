@@ -190,3 +190,23 @@ def check_dout(dout: object, out: Array) -> Array:
     if d.shape != out.shape:
         raise ValueError(f"dout must have the shape of the forward output {out.shape}, got {d.shape}")
     return d
+
+
+def safe_norm(*arrays: Array) -> float:
+    """The Euclidean norm of all entries of ``arrays`` together, without overflow or underflow.
+
+    Each entry is divided by the largest magnitude first, so gradients of 1e200 give a
+    finite 1.4e200 where ``sqrt(sum(x**2))`` would give inf.
+
+    Examples:
+        >>> import numpy as np
+        >>> from backprop._check import safe_norm
+        >>> print(f"{safe_norm(np.array([1e200, 1e200])):.3e}", safe_norm(np.array([3.0]), np.array([4.0])))
+        1.414e+200 5.0
+        >>> safe_norm(np.zeros(3))
+        0.0
+    """
+    scale = max((float(np.max(np.abs(a))) for a in arrays if a.size), default=0.0)
+    if scale == 0.0 or not np.isfinite(scale):
+        return scale
+    return scale * float(np.sqrt(sum(float(np.sum(np.square(a / scale))) for a in arrays)))
