@@ -40,11 +40,12 @@ def run(args: argparse.Namespace) -> int:
     print("Predictions:")
     for xi, p, yi in zip(XOR_X, result.predictions, XOR_Y[:, 0], strict=True):
         print(f"  input {xi.astype(int).tolist()} -> {p:.4f}  (target {int(yi)})")
+    print(f"Final MSE {result.final_mse:.4f} after {epochs} epochs")
     runs = [result]
     if (init_scale, lr) != TINY:
         tiny = train_xor(init_scale=TINY[0], lr=TINY[1], epochs=epochs, hidden=hidden, rng=args.seed)
-        print(f"With init ×{TINY[0]} and lr {TINY[1]} instead: MSE {tiny.log[0].mse:.4f} → {tiny.log[-1].mse:.4f}"
-              " (stuck at the 0.25 saddle: every output ≈ 0.5)")
+        print(f"With init ×{TINY[0]} and lr {TINY[1]} instead: MSE {tiny.mse[0]:.4f} → {tiny.final_mse:.4f}"
+              f" after {epochs} epochs (stuck at the 0.25 saddle: every output ≈ 0.5)")
         runs.append(tiny)
     if plot is not None:
         from backprop.plots.xor import xor_loss_curves

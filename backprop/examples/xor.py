@@ -183,6 +183,18 @@ class XORResult:
         """The trained network's outputs on `XOR_X`, shape ``(4,)``."""
         return self.net.forward(XOR_X)[:, 0]
 
+    @property
+    def final_mse(self) -> float:
+        """The mean squared error after the last update (``log`` and ``mse`` stop before it).
+
+        Examples:
+            >>> from backprop.examples.xor import train_xor
+            >>> result = train_xor()
+            >>> print(f"epoch {result.log[-1].epoch}: {result.log[-1].mse:.4f}; final: {result.final_mse:.4f}")
+            epoch 900: 0.0007; final: 0.0005
+        """
+        return float(np.mean((self.predictions - XOR_Y[:, 0]) ** 2))
+
 
 def train_xor(
     *,

@@ -14,16 +14,15 @@ SCALES = (0.01, 0.1, 0.5, 1.0, 2.0)
 
 
 def run_label(result: XORResult) -> str:
-    """One run as ``python -m backprop xor`` reports it: settings, and the MSE of its first and last log lines.
+    """One run as ``python -m backprop xor`` reports it: settings, and the MSE before training and after it.
 
     Examples:
         >>> from backprop.examples.xor import train_xor
         >>> from backprop.plots.xor import run_label
         >>> run_label(train_xor(init_scale=0.01, lr=0.1))
-        'init ×0.01, lr 0.1: MSE 0.2500 → 0.2500 (epoch 900)'
+        'init ×0.01, lr 0.1: MSE 0.2500 → 0.2500 after 1000 epochs'
     """
-    first, last = result.log[0], result.log[-1]
-    return f"init ×{result.init_scale}, lr {result.lr}: MSE {first.mse:.4f} → {last.mse:.4f} (epoch {last.epoch})"
+    return f"init ×{result.init_scale}, lr {result.lr}: MSE {result.mse[0]:.4f} → {result.final_mse:.4f} after {result.epochs} epochs"
 
 
 @styled
@@ -39,7 +38,7 @@ def xor_loss_curves(results: Sequence[XORResult], title: str | None = None) -> F
         >>> runs = [train_xor(epochs=200), train_xor(init_scale=0.01, lr=0.1, epochs=200)]
         >>> ax = xor_loss_curves(runs).axes[0]
         >>> [t.get_text() for t in ax.get_legend().get_texts()]
-        ['init ×1.0, lr 1.0: MSE 0.3430 → 0.2486 (epoch 100)', 'init ×0.01, lr 0.1: MSE 0.2500 → 0.2500 (epoch 100)']
+        ['init ×1.0, lr 1.0: MSE 0.3430 → 0.2386 after 200 epochs', 'init ×0.01, lr 0.1: MSE 0.2500 → 0.2500 after 200 epochs']
         >>> ax.get_title() == "XOR, 2-4-1 sigmoid net, " + ax.get_legend().get_texts()[0].get_text()
         True
     """

@@ -28,7 +28,8 @@ def test_xor_prints_losses_predictions_and_the_plateau(capsys: pytest.CaptureFix
         assert ln.split() == ["Epoch", str(epoch), "BCE", f"{e.loss:.4f}", "MSE", f"{e.mse:.4f}"]
     i = lines.index("Predictions:")
     preds = result.predictions
-    assert len(lines) == i + 6
+    assert len(lines) == i + 7
+    assert lines[i + 5] == f"Final MSE {result.final_mse:.4f} after 1000 epochs"
     for ln, xi, p, target in zip(lines[i + 1 : i + 5], xor.XOR_X, preds, [0, 1, 1, 0], strict=True):
         assert ln.strip() == f"input {xi.astype(int).tolist()} -> {p:.4f}  (target {target})"
     assert np.round(preds).tolist() == [0, 1, 1, 0]
@@ -48,11 +49,12 @@ def _printed_labels(out: str) -> list[str]:
     header, *lines = out.splitlines()
     scale, lr = re.search(r"init ×(\S+), lr (\S+),", header).groups()  # type: ignore[union-attr]
     epochs = [ln.split() for ln in lines if ln.startswith("Epoch")]
-    labels = [f"init ×{scale}, lr {lr}: MSE {epochs[0][5]} → {epochs[-1][5]} (epoch {epochs[-1][1]})"]
-    contrast = re.search(r"With init ×(\S+) and lr (\S+) instead: MSE (\S+) → (\S+) ", out)
+    final, n = re.search(r"^Final MSE (\S+) after (\d+) epochs$", out, re.M).groups()  # type: ignore[union-attr]
+    labels = [f"init ×{scale}, lr {lr}: MSE {epochs[0][5]} → {final} after {n} epochs"]
+    contrast = re.search(r"With init ×(\S+) and lr (\S+) instead: MSE (\S+) → (\S+) after (\d+) epochs", out)
     if contrast:
-        s, r, first, last = contrast.groups()
-        labels.append(f"init ×{s}, lr {r}: MSE {first} → {last} (epoch {epochs[-1][1]})")
+        s, r, first, last, m = contrast.groups()
+        labels.append(f"init ×{s}, lr {r}: MSE {first} → {last} after {m} epochs")
     return labels
 
 

@@ -25,8 +25,8 @@ def test_xor_loss_curves_draw_every_epoch_of_the_runs_given(monkeypatch: pytest.
     assert legend is not None
     labels = [t.get_text() for t in legend.get_texts()]
     assert labels == [plots.run_label(run) for run in runs]
-    first = runs[0].log
-    assert labels[0] == f"init ×1.0, lr 1.0: MSE {first[0].mse:.4f} → {first[-1].mse:.4f} (epoch 100)"
+    first = runs[0]
+    assert labels[0] == f"init ×1.0, lr 1.0: MSE {first.mse[0]:.4f} → {first.final_mse:.4f} after 150 epochs"
     assert ax.get_title() == f"XOR, 2-4-1 sigmoid net, {labels[0]}"
     assert plots.xor_loss_curves(runs, title="given").axes[0].get_title() == "given"
 
