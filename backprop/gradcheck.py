@@ -23,11 +23,12 @@ Examples:
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
 import numpy as np
 
-from backprop._check import as_float_array, make_rng, positive_float
+from backprop._check import as_float_array, make_rng, positive_float, safe_norm
 from backprop._types import Array
 from backprop.layers import Layer, as_layer
 
@@ -36,7 +37,7 @@ __all__ = ["check_layer", "check_loss", "check_model", "numerical_gradient", "re
 LossFn = Callable[[Array, Array], tuple[float, Array]]
 
 
-def numerical_gradient(f: Callable[[Array], float], x: Array, eps: float = 1e-5) -> Array:
+def numerical_gradient(f: Callable[[Array], float], x: Array, eps: float = 1e-5, *, name: str | None = None) -> Array:
     """Central-difference gradient of the scalar function ``f`` at ``x``.
 
     ``x`` is perturbed **in place**, one element at a time, and restored afterwards, so
@@ -44,9 +45,12 @@ def numerical_gradient(f: Callable[[Array], float], x: Array, eps: float = 1e-5)
     layer's parameter array).
 
     Args:
-        f: maps the array to a float.
-        x: a float64 array (modified during the call, restored on return).
+        f: maps the array to one real, finite number (a float, an int, or a float array of
+            size 1); anything else raises, naming ``f``.
+        x: a writeable float64 array (modified during the call, restored on return, also
+            when ``f`` raises).
         eps: the step $\\varepsilon$.
+        name: how ``f`` is called in error messages (default: ``f`` and its name).
 
     Returns:
         An array of the shape of ``x``.
@@ -64,7 +68,11 @@ def numerical_gradient(f: Callable[[Array], float], x: Array, eps: float = 1e-5)
         got = x.dtype if isinstance(x, np.ndarray) else type(x).__name__
         raise TypeError(f"x must be a float64 numpy.ndarray (checked in place), got {got}")
     as_float_array(x, "x")
+    if not x.flags.writeable:
+        raise ValueError("x must be writeable: numerical_gradient perturbs it in place; pass x.copy()")
     eps = positive_float(eps, "eps")
+    if name is None:
+        name = f"f ({getattr(f, '__qualname__', type(f).__name__)})"
     grad = np.zeros_like(x)
     flat, gflat = x.reshape(-1), grad.reshape(-1)
     if not np.shares_memory(flat, x):
@@ -73,13 +81,35 @@ def numerical_gradient(f: Callable[[Array], float], x: Array, eps: float = 1e-5)
         )
     for i in range(flat.size):
         old = flat[i]
-        flat[i] = old + eps
-        f_plus = f(x)
-        flat[i] = old - eps
-        f_minus = f(x)
-        flat[i] = old
+        try:
+            flat[i] = old + eps
+            f_plus = _scalar(f(x), name)
+            flat[i] = old - eps
+            f_minus = _scalar(f(x), name)
+        finally:  # x is restored even when f raises
+            flat[i] = old
         gflat[i] = (f_plus - f_minus) / (2.0 * eps)
     return grad
+
+
+def _scalar(value: object, name: str, what: str = "") -> float:
+    """``value`` as a float if it is one real, finite number, else a ``TypeError``/``ValueError`` naming ``name``.
+
+    ``what`` says which part of the return value is meant (empty: all of it).
+    """
+    if type(value) is float:  # the usual answer, taken as it is
+        v = value
+    else:
+        if isinstance(value, np.ndarray):
+            if value.size != 1:
+                raise TypeError(f"{name} must return a scalar{what}, got an array of shape {value.shape}")
+            value = value.reshape(()).item() if np.issubdtype(value.dtype, np.number) else value
+        if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
+            raise TypeError(f"{name} must return a real number{what}, got {type(value).__name__}")
+        v = float(value)
+    if not math.isfinite(v):
+        raise ValueError(f"{name} must return a finite number{what}, got {v}")
+    return v
 
 
 def relative_error(a: Array, b: Array) -> float:
@@ -109,8 +139,12 @@ def relative_error(a: Array, b: Array) -> float:
     b = as_float_array(b, "b")
     if a.shape != b.shape:
         raise ValueError(f"a and b must have the same shape, got {a.shape} and {b.shape}")
-    denom = float(np.linalg.norm(a) + np.linalg.norm(b))
-    return 0.0 if denom == 0.0 else float(np.linalg.norm(a - b)) / denom
+    scale = max(float(np.max(np.abs(a))), float(np.max(np.abs(b))))
+    if scale == 0.0:
+        return 0.0
+    s = float(np.ldexp(1.0, int(np.frexp(scale)[1]) - 1))  # a power of two, s <= scale < 2s: dividing is exact
+    a, b = a / s, b / s  # entries in (-2, 2): a - b cannot overflow, even for a = -b = 1e308
+    return safe_norm(a - b) / (safe_norm(a) + safe_norm(b))
 
 
 def _worst(analytic: dict[str, Array], f: Callable[[Array], float], arrays: dict[str, Array], eps: float) -> float:
@@ -172,8 +206,24 @@ def check_loss(loss: LossFn, pred: Array, target: Array, *, eps: float = 1e-5) -
     if not callable(loss):
         raise TypeError(f"loss must be callable, got {type(loss).__name__}")
     pred = np.array(as_float_array(pred, "pred"), dtype=np.float64)
-    _, analytic = loss(pred, target)
-    return relative_error(analytic, numerical_gradient(lambda p: loss(p, target)[0], pred, eps))
+    name = f"loss ({getattr(loss, '__qualname__', type(loss).__name__)})"
+    _, analytic = _loss_pair(loss(pred, target), name, pred.shape)
+
+    def scalar(p: Array) -> float:
+        return _loss_pair(loss(p, target), name, pred.shape)[0]
+
+    return relative_error(analytic, numerical_gradient(scalar, pred, eps, name=name))
+
+
+def _loss_pair(result: object, name: str, shape: tuple[int, ...]) -> tuple[float, Array]:
+    """A loss function's ``(value, gradient)`` checked: a finite scalar and a finite array of the prediction's shape."""
+    if not isinstance(result, tuple) or len(result) != 2:
+        raise TypeError(f"{name} must return a pair (loss, dloss_dpred), got {type(result).__name__}")
+    value = _scalar(result[0], name, " as the loss value")
+    grad = as_float_array(result[1], f"the gradient returned by {name}")
+    if grad.shape != shape:
+        raise ValueError(f"the gradient returned by {name} must have the prediction's shape {shape}, got {grad.shape}")
+    return value, grad
 
 
 def check_model(model: Layer, loss: LossFn, x: Array, y: Array, *, eps: float = 1e-5) -> float:
@@ -196,10 +246,13 @@ def check_model(model: Layer, loss: LossFn, x: Array, y: Array, *, eps: float = 
         raise TypeError(f"loss must be callable, got {type(loss).__name__}")
     x = np.array(as_float_array(x, "x"), dtype=np.float64)
 
-    def scalar(_: Array) -> float:
-        return loss(model.forward(x), y)[0]
+    name = f"loss ({getattr(loss, '__qualname__', type(loss).__name__)})"
+    pred = model.forward(x)
 
-    _, dpred = loss(model.forward(x), y)
+    def scalar(_: Array) -> float:
+        return _loss_pair(loss(model.forward(x), y), name, pred.shape)[0]
+
+    _, dpred = _loss_pair(loss(model.forward(x), y), name, pred.shape)
     dx = model.backward(dpred)
     analytic = {"x": dx, **{k: v.copy() for k, v in model.grads.items()}}
     return _worst(analytic, scalar, {"x": x, **model.params}, eps)

@@ -3,15 +3,18 @@
 The file holds one array per entry of ``layer.params`` (keys such as ``"0.W"`` for a
 `Sequential`) and nothing else: it is read with ``allow_pickle=False``, so
 loading a file can never run code. Loading checks that the file has exactly the layer's keys,
-shapes and finite float values before anything is copied, so a mismatched file leaves the layer
-untouched.
+reads each array's header and checks its dtype and shape before reading its data, then checks
+its values are finite floats, all before anything is copied: a mismatched, corrupt or crafted
+file leaves the layer untouched and allocates no more than the layer's own size.
 """
 
 from __future__ import annotations
 
 import os
 import zipfile
+import zlib
 from pathlib import Path
+from typing import IO
 
 import numpy as np
 
@@ -40,6 +43,10 @@ def save_params(layer: Layer, path: str | os.PathLike[str]) -> Path:
     Returns:
         The path written.
 
+    Raises:
+        ValueError: ``path`` does not end in ``.npz``, or a parameter holds NaN or inf (the
+            same rule as `load_params`; nothing is written).
+
     Examples:
         >>> import tempfile, pathlib
         >>> import numpy as np
@@ -52,6 +59,11 @@ def save_params(layer: Layer, path: str | os.PathLike[str]) -> Path:
     layer = as_layer(layer, "layer")
     p = _npz_path(path)
     arrays = {k: np.asarray(v, dtype=np.float64) for k, v in layer.params.items()}
+    for k, a in arrays.items():  # checked before the file is opened: an existing file stays as it was
+        if not np.isfinite(a).all():
+            raise ValueError(
+                f"parameter {k!r} contains NaN or inf: not saved to {p.name} (it could not be loaded back)"
+            )
     with p.open("wb") as fh:  # a file object keeps numpy from appending a second ".npz"
         np.savez(fh, **arrays)  # type: ignore[arg-type]
     return p
@@ -59,6 +71,11 @@ def save_params(layer: Layer, path: str | os.PathLike[str]) -> Path:
 
 def load_params(layer: Layer, path: str | os.PathLike[str]) -> Layer:
     """Copy the arrays of the ``.npz`` file ``path`` into ``layer.params``, in place.
+
+    The archive is read member by member: each ``.npy`` header's dtype and shape are checked
+    against the layer's parameter before its data is read, so a crafted header that claims
+    a huge array costs nothing, and a corrupt, truncated or crafted file is one ``ValueError``
+    that names the file and what is wrong, with the layer untouched.
 
     Args:
         layer: a layer built with the same architecture as the one saved.
@@ -90,31 +107,85 @@ def load_params(layer: Layer, path: str | os.PathLike[str]) -> Layer:
     p = _npz_path(path)
     if not p.is_file():
         raise FileNotFoundError(f"no parameter file at {str(p)!r}")
-    loaded: dict[str, Array] | None = None
-    try:
-        with p.open("rb") as fh:  # our own handle: closed even when numpy gives up half-way
-            data = np.load(fh, allow_pickle=False)
-            if isinstance(data, np.lib.npyio.NpzFile):
-                loaded = {k: data[k] for k in data.files}
-    except (zipfile.BadZipFile, OSError, EOFError, ValueError, KeyError) as exc:
-        raise ValueError(f"{p.name} is not a readable .npz parameter file: {exc}") from exc
-    if loaded is None:
-        raise ValueError(f"{p.name} holds a single array, not an .npz archive of named parameters")
     params = layer.params
-    if set(loaded) != set(params):
-        missing, extra = sorted(set(params) - set(loaded)), sorted(set(loaded) - set(params))
-        raise ValueError(
-            f"{p.name} does not match the layer: expected keys {sorted(params)}, "
-            f"missing {missing}, unexpected {extra}"
-        )
-    for k, target in params.items():
-        arr = loaded[k]
-        if arr.shape != target.shape:
-            raise ValueError(f"parameter {k!r} in {p.name} has shape {arr.shape}, the layer expects {target.shape}")
-        if not np.issubdtype(arr.dtype, np.floating):
-            raise ValueError(f"parameter {k!r} in {p.name} must hold floats, got dtype {arr.dtype}")
-        if not np.isfinite(arr).all():
-            raise ValueError(f"parameter {k!r} in {p.name} contains NaN or inf")
+    try:
+        with p.open("rb") as fh:
+            if fh.read(len(_NPY_MAGIC)) == _NPY_MAGIC:
+                raise ValueError(f"{p.name} holds a single array, not an .npz archive of named parameters")
+            fh.seek(0)
+            with zipfile.ZipFile(fh) as archive:
+                loaded = _read_archive(archive, params, p.name)
+    except _UNREADABLE as exc:
+        raise ValueError(f"{p.name} is not a readable .npz parameter file: {exc}") from exc
     for k, target in params.items():
         target[...] = loaded[k]
     return layer
+
+
+_NPY_MAGIC = b"\x93NUMPY"
+"""The first bytes of a ``.npy`` file (an ``.npz`` archive starts with ``PK``)."""
+
+
+class _UnreadableError(ValueError):
+    """A member that is not a plain float array: reported as an unreadable parameter file."""
+
+
+_UNREADABLE = (
+    _UnreadableError, zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, OSError, EOFError,
+    NotImplementedError, RuntimeError, KeyError,
+)
+"""What ``zipfile`` and ``zlib`` raise for a corrupt, truncated, encrypted or oddly compressed archive."""
+
+
+def _read_archive(archive: zipfile.ZipFile, params: dict[str, Array], name: str) -> dict[str, Array]:
+    """Every parameter of ``archive``, checked against ``params`` key by key, header before data."""
+    members: dict[str, zipfile.ZipInfo] = {}
+    for info in archive.infolist():
+        if not info.filename.endswith(".npy"):
+            raise ValueError(f"{name} has a member {info.filename!r} that is not a .npy array")
+        key = info.filename[: -len(".npy")]
+        if key in members:
+            raise ValueError(f"{name} holds parameter {key!r} twice")
+        members[key] = info
+    if set(members) != set(params):
+        missing, extra = sorted(set(params) - set(members)), sorted(set(members) - set(params))
+        raise ValueError(
+            f"{name} does not match the layer: expected keys {sorted(params)}, "
+            f"missing {missing}, unexpected {extra}"
+        )
+    loaded = {}
+    for k, target in params.items():
+        with archive.open(members[k]) as member:
+            loaded[k] = _read_member(member, k, target.shape, name)
+    return loaded
+
+
+def _read_member(member: IO[bytes], key: str, shape: tuple[int, ...], name: str) -> Array:
+    """One ``.npy`` member: its header checked against ``shape`` first, then exactly its data."""
+    try:
+        version = np.lib.format.read_magic(member)
+        if version == (1, 0):
+            header = np.lib.format.read_array_header_1_0(member)
+        elif version == (2, 0):
+            header = np.lib.format.read_array_header_2_0(member)
+        else:
+            raise ValueError(f"unsupported .npy format version {version[0]}.{version[1]}")
+    except ValueError as exc:
+        raise _UnreadableError(f"parameter {key!r} has no valid .npy header: {exc}") from exc
+    found, fortran_order, dtype = header
+    if found != shape:
+        raise ValueError(f"parameter {key!r} in {name} has shape {found}, the layer expects {shape}")
+    if dtype.hasobject:
+        raise _UnreadableError(f"parameter {key!r} holds Python objects (dtype {dtype}), not floats")
+    if not np.issubdtype(dtype, np.floating):
+        raise ValueError(f"parameter {key!r} in {name} must hold floats, got dtype {dtype}")
+    nbytes = dtype.itemsize * int(np.prod(shape))  # the layer's own size: the header cannot inflate it
+    data = member.read(nbytes)
+    if len(data) != nbytes:
+        raise _UnreadableError(f"parameter {key!r} is truncated: {len(data)} of {nbytes} bytes")
+    if member.read(1):  # also reaches the member's end, where zipfile checks its CRC
+        raise _UnreadableError(f"parameter {key!r} has data beyond its {nbytes} bytes")
+    arr = np.frombuffer(data, dtype=dtype).reshape(shape, order="F" if fortran_order else "C")
+    if not np.isfinite(arr).all():
+        raise ValueError(f"parameter {key!r} in {name} contains NaN or inf")
+    return arr.astype(np.float64)

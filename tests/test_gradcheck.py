@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -203,3 +204,95 @@ def test_check_layer_is_deterministic_for_a_seed() -> None:
     x = np.random.default_rng(15).normal(size=(3, 4))
     layer = bp.Dense(4, 2, rng=16)
     assert bp.check_layer(layer, x, rng=3) == bp.check_layer(layer, x, rng=3)
+
+
+# ----------------------------------------------------------------------------- what callers pass in
+
+
+@pytest.mark.parametrize(
+    ("f", "exc", "message"),
+    [
+        (lambda v: float("nan"), ValueError, r"f \(<lambda>\) must return a finite number, got nan"),
+        (lambda v: np.inf, ValueError, r"f \(<lambda>\) must return a finite number, got inf"),
+        (lambda v: v, TypeError, r"f \(<lambda>\) must return a scalar, got an array of shape \(3,\)"),
+        (lambda v: None, TypeError, r"f \(<lambda>\) must return a real number, got NoneType"),
+        (lambda v: "0.5", TypeError, r"f \(<lambda>\) must return a real number, got str"),
+        (lambda v: 1 + 2j, TypeError, r"f \(<lambda>\) must return a real number, got complex"),
+        (lambda v: True, TypeError, r"f \(<lambda>\) must return a real number, got bool"),
+    ],
+)
+def test_numerical_gradient_names_f_when_it_returns_the_wrong_thing(
+    f: Callable[[Array], float], exc: type[Exception], message: str
+) -> None:
+    x = np.array([1.0, 2.0, 3.0])
+    with pytest.raises(exc, match=message):
+        bp.numerical_gradient(f, x)
+    assert x.tolist() == [1.0, 2.0, 3.0]
+
+
+def test_numerical_gradient_accepts_python_and_size_one_numpy_scalars() -> None:
+    x = np.array([1.0, 2.0])
+    fs: list[Any] = [lambda v: float(v @ v), lambda v: np.sum(v * v), lambda v: np.array([[v @ v]])]
+    for f in fs:
+        np.testing.assert_allclose(bp.numerical_gradient(f, x), np.array([2.0, 4.0]), atol=1e-6)
+    assert bp.numerical_gradient(lambda v: 7, x).tolist() == [0.0, 0.0]
+
+
+def test_numerical_gradient_restores_x_when_f_raises_part_way() -> None:
+    x = np.array([1.0, 2.0, 3.0])
+
+    def f(v: Array) -> float:
+        if v[1] != 2.0:
+            raise RuntimeError("f failed")
+        return float(v.sum())
+
+    with pytest.raises(RuntimeError, match="f failed"):
+        bp.numerical_gradient(f, x)
+    assert x.tolist() == [1.0, 2.0, 3.0]
+
+
+def test_numerical_gradient_says_what_a_read_only_x_needs() -> None:
+    x = np.array([1.0, 2.0])
+    x.flags.writeable = False
+    message = r"^x must be writeable: numerical_gradient perturbs it in place; pass x\.copy\(\)$"
+    with pytest.raises(ValueError, match=message):
+        bp.numerical_gradient(lambda v: float(v.sum()), x)
+
+
+LOSS = r"loss \(<lambda>\)"
+
+
+@pytest.mark.parametrize(
+    ("loss", "exc", "message"),
+    [
+        (lambda p, t: float(np.sum(p)), TypeError, rf"{LOSS} must return a pair \(loss, dloss_dpred\), got float"),
+        (lambda p, t: (p, p), TypeError, rf"{LOSS} must return a scalar as the loss value"),
+        (lambda p, t: (float("nan"), p), ValueError, rf"{LOSS} must return a finite number as the loss value"),
+        (lambda p, t: (1.0, p[:, :1]), ValueError, rf"gradient returned by {LOSS} must have the prediction's shape"),
+        (lambda p, t: (1.0, None), TypeError, rf"the gradient returned by {LOSS} must be a numpy\.ndarray"),
+    ],
+)
+def test_check_loss_and_check_model_name_a_loss_that_returns_the_wrong_thing(
+    loss: Callable[[Array, Array], object], exc: type[Exception], message: str
+) -> None:
+    pred = np.array([[0.2, 0.7]])
+    with pytest.raises(exc, match=message):
+        bp.check_loss(loss, pred, np.array([[0.0, 1.0]]))  # type: ignore[arg-type]
+    with pytest.raises(exc, match=message):
+        bp.check_model(bp.Dense(3, 2, rng=0), loss, np.ones((1, 3)), np.array([[0.0, 1.0]]))  # type: ignore[arg-type]
+
+
+def test_relative_error_does_not_overflow_on_finite_inputs() -> None:
+    big = np.array([1e200, 1e200])
+    assert bp.relative_error(big, big) == 0.0
+    assert bp.relative_error(big, np.array([1e200, 0.0])) == pytest.approx(np.sqrt(2) - 1)
+    assert bp.relative_error(np.array([1e308]), np.array([-1e308])) == 1.0
+    assert bp.relative_error(np.array([1e308]), np.array([1.5e308])) == pytest.approx(0.2)
+    assert bp.relative_error(np.array([1e-320]), np.array([0.0])) == 1.0
+
+
+def test_check_layer_and_check_model_reject_a_layer_class() -> None:
+    with pytest.raises(TypeError, match="layer must be a layer instance, got the class Sequential"):
+        bp.check_layer(bp.Sequential, np.ones((1, 2)))  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="model must be a layer instance, got the class Dense"):
+        bp.check_model(bp.Dense, bp.mse, np.ones((1, 2)), np.ones((1, 1)))  # type: ignore[arg-type]

@@ -22,7 +22,8 @@ def run_label(result: XORResult) -> str:
         >>> run_label(train_xor(init_scale=0.01, lr=0.1))
         'init ×0.01, lr 0.1: MSE 0.2500 → 0.2500 after 1000 epochs'
     """
-    return f"init ×{result.init_scale}, lr {result.lr}: MSE {result.mse[0]:.4f} → {result.final_mse:.4f} after {result.epochs} epochs"
+    mse = f"MSE {result.mse[0]:.4f} → {result.final_mse:.4f} after {result.epochs} epochs"
+    return f"init ×{result.init_scale}, lr {result.lr}: {mse}"
 
 
 @styled
@@ -38,7 +39,8 @@ def xor_loss_curves(results: Sequence[XORResult], title: str | None = None) -> F
         >>> runs = [train_xor(epochs=200), train_xor(init_scale=0.01, lr=0.1, epochs=200)]
         >>> ax = xor_loss_curves(runs).axes[0]
         >>> [t.get_text() for t in ax.get_legend().get_texts()]
-        ['init ×1.0, lr 1.0: MSE 0.3430 → 0.2386 after 200 epochs', 'init ×0.01, lr 0.1: MSE 0.2500 → 0.2500 after 200 epochs']
+        ['init ×1.0, lr 1.0: MSE 0.3430 → 0.2386 after 200 epochs',
+         'init ×0.01, lr 0.1: MSE 0.2500 → 0.2500 after 200 epochs']
         >>> ax.get_title() == "XOR, 2-4-1 sigmoid net, " + ax.get_legend().get_texts()[0].get_text()
         True
     """

@@ -214,3 +214,22 @@ def test_plot_without_matplotlib_is_one_line_with_the_install_hint(
 )
 def test_bad_values_fail_before_any_work(capsys: pytest.CaptureFixture[str], argv: list[str], message: str) -> None:
     assert _fails_before_printing(capsys, argv) == message + "\n"
+
+
+def test_cnn_load_of_a_corrupt_compressed_file_is_one_line(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    import numpy as np
+
+    from backprop.examples.digits import build_cnn
+
+    path = tmp_path / "corrupt.npz"
+    with path.open("wb") as fh:
+        np.savez_compressed(fh, **build_cnn(0).params)  # type: ignore[arg-type]
+    raw = bytearray(path.read_bytes())
+    start = raw.index(b"0.W.npy") + len(b"0.W.npy")
+    raw[start + 10 : start + 60] = b"\xff" * 50  # inside the deflate stream of the first member
+    path.write_bytes(bytes(raw))
+    assert main(["cnn", "--load", str(path)]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err.startswith("backprop cnn: error: corrupt.npz is not a readable .npz parameter file: ")
+    assert captured.err.count("\n") == 1
