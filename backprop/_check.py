@@ -131,8 +131,14 @@ def make_rng(rng: np.random.Generator | int | None) -> np.random.Generator:
         >>> from backprop._check import make_rng
         >>> int(make_rng(0).integers(10))
         8
+        >>> make_rng(-1)
+        Traceback (most recent call last):
+        ...
+        ValueError: rng must be a non-negative int seed, a numpy.random.Generator or None, got -1
     """
     if rng is None or (isinstance(rng, (int, np.integer)) and not isinstance(rng, bool)):
+        if rng is not None and rng < 0:
+            raise ValueError(f"rng must be a non-negative int seed, a numpy.random.Generator or None, got {rng}")
         return np.random.default_rng(rng)
     if isinstance(rng, np.random.Generator):
         return rng

@@ -102,8 +102,12 @@ class DeepNetwork(Wrapper):
         sizes = [positive_int(n, f"layer_sizes[{i}]") for i, n in enumerate(layer_sizes)]
         if len(sizes) < 2:
             raise ValueError(f"layer_sizes needs at least an input and an output size, got {sizes}")
+        if not isinstance(hidden, str):
+            raise TypeError(f"hidden must be a str, one of {sorted(_HIDDEN)}, got {type(hidden).__name__} {hidden!r}")
         if hidden not in _HIDDEN:
             raise ValueError(f"hidden must be one of {sorted(_HIDDEN)}, got {hidden!r}")
+        if not isinstance(output, str):
+            raise TypeError(f"output must be a str, 'sigmoid' or 'softmax', got {type(output).__name__} {output!r}")
         if output not in ("sigmoid", "softmax"):
             raise ValueError(f"output must be 'sigmoid' or 'softmax', got {output!r}")
         if output == "softmax" and sizes[-1] < 2:

@@ -9,6 +9,8 @@ with one strided copy per kernel offset ``(p, q)``, never a loop over images or 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 
 from backprop._check import as_float_array, nonnegative_int, positive_int
@@ -147,9 +149,11 @@ def col2im(
                [2., 4., 2.],
                [1., 2., 1.]])
     """
+    if isinstance(x_shape, (str, bytes)) or not isinstance(x_shape, Sequence):
+        raise TypeError(f"x_shape must be a 4-tuple of ints (N, C, H, W), got {type(x_shape).__name__} {x_shape!r}")
     if len(x_shape) != 4:
-        raise ValueError(f"x_shape must be (N, C, H, W), got {x_shape}")
-    n, c, h, w = (positive_int(v, "x_shape entry") for v in x_shape)
+        raise ValueError(f"x_shape must be a 4-tuple of ints (N, C, H, W), got {tuple(x_shape)}")
+    n, c, h, w = (positive_int(v, f"x_shape[{i}]") for i, v in enumerate(x_shape))
     kh, kw = positive_int(kh, "kh"), positive_int(kw, "kw")
     stride, padding = positive_int(stride, "stride"), nonnegative_int(padding, "padding")
     ho = conv_output_size(h, kh, stride, padding)

@@ -14,6 +14,7 @@ Conventions (the same on every page of the tutorial):
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Literal, Protocol, runtime_checkable
 
 import numpy as np
@@ -244,12 +245,44 @@ class Dense:
         return f"Dense({self.n_in}, {self.n_out})"
 
 
+def _positions(layer: Layer, path: str) -> Iterator[tuple[str, Layer]]:
+    """``layer`` at ``path``, then every layer inside it (through nested Sequential and Wrapper models)."""
+    yield path, layer
+    if isinstance(layer, Sequential):
+        for i, child in enumerate(layer.layers):
+            yield from _positions(child, f"{path}.{i}")
+    elif isinstance(layer, Wrapper):
+        yield from _positions(layer.model, path)
+
+
+def _reject_reuse(layers: tuple[Layer, ...]) -> None:
+    """Raise ``ValueError`` if one layer object appears at two positions of a stack, at any depth.
+
+    A layer caches its forward input for its backward pass, so a second use overwrites the
+    first's cache, and its ``grads`` would hold one use's gradient instead of their sum.
+    """
+    seen: dict[int, str] = {}
+    for i, layer in enumerate(layers):
+        for path, obj in _positions(layer, str(i)):
+            first = seen.setdefault(id(obj), path)
+            if first != path:
+                raise ValueError(
+                    f"the same layer object {obj!r} appears at positions {first} and {path}: its second forward "
+                    "would overwrite the cache of the first, giving wrong gradients; give each position its own "
+                    "layer (a weight shared between positions needs its own layer type whose gradient is the "
+                    "sum over its uses)"
+                )
+
+
 class Sequential:
     """A stack of layers applied in order; itself a `Layer`.
 
     ``params`` and ``grads`` hold every child's arrays under ``"<index>.<name>"`` keys;
     the arrays are the children's own, so an optimizer that updates ``params`` in
     place updates the children.
+
+    Each layer object may appear only once, at any depth: a layer keeps its last forward
+    input for its backward pass, so using one object twice would give wrong gradients.
 
     Args:
         *layers: the layers, first to last.
@@ -270,6 +303,7 @@ class Sequential:
         if not layers:
             raise ValueError("Sequential needs at least one layer, got none")
         self.layers: tuple[Layer, ...] = tuple(as_layer(layer, f"layer {i}") for i, layer in enumerate(layers))
+        _reject_reuse(self.layers)
 
     @property
     def params(self) -> dict[str, Array]:

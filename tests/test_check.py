@@ -67,3 +67,8 @@ def test_a_seed_and_a_generator_give_the_same_weights() -> None:
     np.testing.assert_array_equal(c.params["W"], d.params["W"])
     e, f = bp.RNN(2, 3, rng=7), bp.RNN(2, 3, rng=np.random.default_rng(7))
     np.testing.assert_array_equal(e.params["W_h"], f.params["W_h"])
+
+
+def test_make_rng_names_rng_for_a_negative_seed() -> None:
+    with pytest.raises(ValueError, match=r"^rng must be a non-negative int seed, .* got -1$"):
+        bp.Dense(2, 2, rng=-1)

@@ -206,3 +206,10 @@ def test_deep_network_is_a_wrapper_of_its_sequential() -> None:
     np.testing.assert_array_equal(net.backward(dout), net.model.backward(dout))
     assert bp.check_layer(net, x) < 1e-7
 
+
+
+def test_hidden_and_output_must_be_names() -> None:
+    with pytest.raises(TypeError, match=r"^hidden must be a str, one of \['relu', 'sigmoid', 'tanh'\], got list"):
+        DeepNetwork([2, 3, 1], hidden=["relu"])  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match=r"^output must be a str, 'sigmoid' or 'softmax', got int 3$"):
+        DeepNetwork([2, 3, 2], output=3)  # type: ignore[arg-type]

@@ -71,5 +71,13 @@ def test_im2col_and_col2im_reject_bad_input() -> None:
         im2col(np.zeros((1, 1, 4, 4)), 2, 2, padding=-1)
     with pytest.raises(ValueError, match="cols must have shape"):
         col2im(np.zeros((9, 5)), (1, 1, 3, 3), 3, 3)
-    with pytest.raises(ValueError, match=r"x_shape must be \(N, C, H, W\)"):
+    with pytest.raises(ValueError, match=r"x_shape must be a 4-tuple of ints \(N, C, H, W\), got \(1, 3, 3\)"):
         col2im(np.zeros((9, 1)), (1, 3, 3), 3, 3)  # type: ignore[arg-type]
+
+
+def test_col2im_names_x_shape_when_it_is_not_a_tuple() -> None:
+    with pytest.raises(TypeError, match=r"^x_shape must be a 4-tuple of ints \(N, C, H, W\), got int 9$"):
+        col2im(np.zeros((4, 4)), 9, 2, 2)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match=r"^x_shape\[2\] must be an int, got float$"):
+        col2im(np.zeros((4, 4)), (1, 1, 3.0, 3), 2, 2)  # type: ignore[arg-type]
+    assert col2im(np.ones((4, 4)), [1, 1, 3, 3], 2, 2).shape == (1, 1, 3, 3)  # type: ignore[arg-type]

@@ -404,3 +404,17 @@ def test_as_layer_names_what_is_missing() -> None:
         as_layer(int, "x")
     with pytest.raises(TypeError, match=r"got _NotALayer$"):
         as_layer(_NotALayer(), "layer")
+
+
+def test_a_layer_object_used_twice_is_rejected_at_construction() -> None:
+    """One Dense twice would share a cache: its check_layer gave 0.70 before this was rejected."""
+    d = bp.Dense(2, 2, rng=0)
+    with pytest.raises(ValueError, match=r"the same layer object Dense\(2, 2\) appears at positions 0 and 2"):
+        bp.Sequential(d, bp.Tanh(), d)
+    inner = bp.Sequential(d, bp.Tanh())
+    with pytest.raises(ValueError, match=r"positions 0\.0 and 1: .*gradient is the sum over its uses"):
+        bp.Sequential(inner, d)
+    with pytest.raises(ValueError, match=r"the same layer object Sequential\(.*\) appears at positions 0 and 1"):
+        bp.Sequential(inner, inner)
+    fine = bp.Sequential(bp.Dense(2, 2, rng=0), bp.Tanh(), bp.Dense(2, 2, rng=1))
+    assert bp.check_layer(fine, np.array([[0.3, -0.2]])) < 1e-7
