@@ -49,9 +49,30 @@ class Command(Protocol):
     def run(self, args: argparse.Namespace) -> int: ...
 
 
+def seed_value(text: str) -> int:
+    """``--seed``'s value: an int ≥ 0 (NumPy's generators take no negative seed).
+
+    Examples:
+        >>> from backprop.cli._common import seed_value
+        >>> seed_value("3")
+        3
+        >>> seed_value("-1")
+        Traceback (most recent call last):
+        ...
+        argparse.ArgumentTypeError: must be a non-negative integer, got '-1'
+    """
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid int value: {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be a non-negative integer, got {text!r}")
+    return value
+
+
 def add_seed_option(parser: argparse.ArgumentParser, default: int, what: str) -> None:
     """``--seed N``, for a command whose run draws random numbers (``what`` says which)."""
-    parser.add_argument("--seed", type=int, default=default, help=f"seed for {what} (default: {default})")
+    parser.add_argument("--seed", type=seed_value, default=default, help=f"seed for {what} (default: {default})")
 
 
 def add_plot_option(parser: argparse.ArgumentParser, what: str) -> None:

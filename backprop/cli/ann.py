@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from backprop._check import positive_float, positive_int
-from backprop.cli._common import add_plot_option, check_plot_option, save_plot
+from backprop.cli._common import add_plot_option, check_plot_option, save_plot, seed_value
 from backprop.examples.ann import first_pass, train_ann
 
 __all__ = ["HELP", "add_arguments", "run"]
@@ -16,7 +16,7 @@ HELP = "a 2-4-1 network (tanh, sigmoid) trained on one example until it predicts
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Options: ``--seed``, ``--trace``, ``--epochs``, ``--lr``, ``--plot``."""
     parser.add_argument(
-        "--seed", type=int, default=None,
+        "--seed", type=seed_value, default=None,
         help="draw the initial weights as N(0, 1) × 0.1 from this seed (default: the hand-written weights)",
     )
     parser.add_argument("--trace", action="store_true", help="print the chain-rule table of the first pass")

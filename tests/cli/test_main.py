@@ -95,6 +95,8 @@ def test_there_are_no_global_options() -> None:
         (["ann", "--bogus"], ["unrecognized arguments", "--bogus"]),
         (["trask", "--epochs", "3"], ["unrecognized arguments", "--epochs"]),
         (["ann", "--seed", "x"], ["--seed", "invalid int value", "'x'"]),
+        (["xor", "--seed", "-1"], ["argument --seed: must be a non-negative integer, got '-1'"]),
+        (["ann", "--seed", "-1"], ["argument --seed: must be a non-negative integer, got '-1'"]),
         (["xor", "--epochs", "1.5"], ["--epochs", "invalid int value"]),
         (["dnn", "--hidden", "gelu"], ["--hidden", "invalid choice"]),
     ],
