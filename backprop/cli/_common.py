@@ -183,8 +183,8 @@ def check_plot_option(path: str | None) -> Path | None:
     return target
 
 
-def save_plot(fig: Figure, path: Path) -> None:
+def save_plot(fig: Figure, path: str | Path) -> Path:
     """Save a figure that `check_plot_option` has cleared the way for (the suffix picks SVG or PNG)."""
     from backprop.plots import save  # matplotlib, loaded only now that a figure is to be saved
 
-    save(fig, path)
+    return save(fig, path)

@@ -11,7 +11,7 @@ import argparse
 import os
 
 from backprop.bench import results_table, run_benchmark, save_results
-from backprop.cli._common import PLOT_SUFFIXES, CommandError, add_plot_option, check_output_file, require_extra
+from backprop.cli._common import CommandError, add_plot_option, check_output_file, check_plot_option, save_plot
 
 __all__ = ["HELP", "add_arguments", "run"]
 
@@ -47,9 +47,7 @@ def run(args: argparse.Namespace) -> int:
     if args.rounds is not None and args.rounds < 1:
         raise CommandError(f"--rounds must be at least 1, got {args.rounds}")
     json_path = check_output_file(args.json, "--json")
-    plot_path = check_output_file(args.plot, "--plot", PLOT_SUFFIXES)
-    if plot_path is not None:
-        require_extra("matplotlib", "--plot")
+    plot_path = check_plot_option(args.plot)
     rounds = args.rounds if args.rounds is not None else (3 if args.quick else 15)
     if os.environ.get("OPENBLAS_CORETYPE"):
         print(
@@ -62,8 +60,7 @@ def run(args: argparse.Namespace) -> int:
     if json_path is not None:
         print(f"\nwrote {save_results(results, json_path)}")
     if plot_path is not None:  # matplotlib is an optional extra: imported only to draw
-        from backprop.plots import save
         from backprop.plots.perf import perf_figure
 
-        print(f"wrote {save(perf_figure(results), plot_path)}")
+        print(f"wrote {save_plot(perf_figure(results), plot_path)}")
     return 0

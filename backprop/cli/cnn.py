@@ -17,8 +17,9 @@ from backprop.cli._common import (
     add_seed_option,
     check_input_file,
     check_output_file,
+    check_plot_option,
     reject_unused,
-    require_extra,
+    save_plot,
 )
 from backprop.examples.digits import DigitsResult, build_cnn, evaluate_digits, train_digits
 from backprop.examples.edge import edge_report, edge_step, edge_trace
@@ -78,9 +79,7 @@ def _check(args: argparse.Namespace) -> None:
         reject_unused(args, DEFAULTS, ["trace"], "with --train")
     check_output_file(args.save, "--save", (".npz",))
     check_input_file(args.load, "--load")
-    if args.plot:
-        check_output_file(args.plot, "--plot", (".svg", ".png"))
-        require_extra("matplotlib", "--plot")
+    check_plot_option(args.plot)
 
 
 def _accuracy_line(result: DigitsResult, source: str) -> str:
@@ -102,10 +101,9 @@ def run(args: argparse.Namespace) -> int:
         if args.trace:
             print(edge_trace().to_text())
         if args.plot:
-            from backprop.plots import save
             from backprop.plots.cnn import edge_gradients
 
-            save(edge_gradients(step, title=lines[0]), args.plot)
+            save_plot(edge_gradients(step, title=lines[0]), args.plot)
         return 0
 
     if args.load:
@@ -121,8 +119,7 @@ def run(args: argparse.Namespace) -> int:
         path = save_params(result.model, Path(args.save))
         print(f"saved parameters to {path}")
     if args.plot:
-        from backprop.plots import save
         from backprop.plots.cnn import digit_saliency
 
-        save(digit_saliency(result, title=line), args.plot)
+        save_plot(digit_saliency(result, title=line), args.plot)
     return 0

@@ -11,9 +11,9 @@ import argparse
 from backprop.cli._common import (
     add_plot_option,
     add_seed_option,
-    check_output_file,
+    check_plot_option,
     reject_unused,
-    require_extra,
+    save_plot,
 )
 from backprop.examples.rnn import build_rnn, first_pass, train_rnn
 from backprop.examples.text import complete, train_text
@@ -42,9 +42,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def _check(args: argparse.Namespace) -> None:
     if not args.text:
         reject_unused(args, DEFAULTS, ["seed"], "without --text")
-    if args.plot:
-        check_output_file(args.plot, "--plot", (".svg", ".png"))
-        require_extra("matplotlib", "--plot")
+    check_plot_option(args.plot)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -66,9 +64,8 @@ def run(args: argparse.Namespace) -> int:
     for line in lines:
         print(line)
     if args.plot:
-        from backprop.plots import save
         from backprop.plots.rnn import rnn_training
 
         title = lines[0] if text is None else f"{lines[0]}; sonnet cross-entropy {text.eval_losses[-1]:.2f}"
-        save(rnn_training(result, text, title=title), args.plot)
+        save_plot(rnn_training(result, text, title=title), args.plot)
     return 0
