@@ -21,7 +21,7 @@ from backprop.gradcheck import check_layer, check_loss, check_model, numerical_g
 from backprop.io import load_params, save_params
 from backprop.layers import Dense, Layer, Sequential
 from backprop.losses import binary_cross_entropy, mse, softmax_cross_entropy
-from backprop.optim import SGD, Adam
+from backprop.optim import SGD, Adam, AdamW, DivergenceError
 from backprop.rnn import RNN, clip_grad_norm
 from backprop.trace import Trace, trace
 
@@ -31,9 +31,11 @@ __all__ = [
     "RNN",
     "SGD",
     "Adam",
+    "AdamW",
     "Array",
     "Conv2D",
     "Dense",
+    "DivergenceError",
     "Flatten",
     "Layer",
     "LeakyReLU",

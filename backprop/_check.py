@@ -17,23 +17,163 @@ from backprop._types import Array
 T = TypeVar("T")
 
 
+MAX_MAGNITUDE = 1e100
+"""The largest magnitude a layer's or loss's input may have.
+
+Products of two such numbers, summed over any realistic size, stay far below float64's
+largest value (1.8e308), so no forward or backward pass can overflow. Anything larger in a
+network is a sign of divergence, and `as_float_array` refuses it by name.
+"""
+
+
+def in_range(x: Array) -> bool:
+    """Whether every entry of the float64 array ``x`` lies within ±`MAX_MAGNITUDE` (a NaN does not).
+
+    Examples:
+        >>> import numpy as np
+        >>> from backprop._check import in_range
+        >>> in_range(np.array([1.0, -1e100])), in_range(np.array([1.0, np.nan])), in_range(np.array([2e100]))
+        (True, False, False)
+    """
+    if x.size <= 4096:  # small: one temporary and one pass are the cheapest
+        return bool(np.abs(x).max() <= MAX_MAGNITUDE)
+    return bool(x.min() >= -MAX_MAGNITUDE) and bool(x.max() <= MAX_MAGNITUDE)  # large: two passes, no copy
+
+
+class MagnitudeError(ValueError):
+    """An array holds an entry beyond ±`MAX_MAGNITUDE`: raised by `as_float_array`.
+
+    Attributes:
+        largest: the largest magnitude in the array.
+    """
+
+    def __init__(self, message: str, largest: float) -> None:
+        super().__init__(message)
+        self.largest = largest
+
+
+class DivergenceError(ValueError):
+    """Training diverged: a step would send a parameter, or a forward or backward pass sends a
+    layer's input, to NaN, inf or beyond ±1e100 (`MAX_MAGNITUDE`).
+
+    An optimizer raises it before writing anything (``step``, ``parameter``, ``lr`` and
+    ``value`` say which update it refused); a `backprop.Sequential` raises it when one
+    layer's output is too large for the next layer to take.
+
+    Attributes:
+        reason: what went out of range, in words.
+        step: the number of the refused step (the first step is 1), or None.
+        parameter: the key of the offending parameter in ``layer.params``, or None.
+        lr: the learning rate of that step, or None.
+        value: the worst value the step would have written (NaN, ±inf or a huge number), or None.
+        epoch: the epoch (from 1) in which it happened, when a training loop records it (`during`).
+        loss: the loss of the last batch that loop computed, or None.
+
+    Examples:
+        >>> import numpy as np
+        >>> import backprop as bp
+        >>> layer = bp.Dense.from_arrays(np.array([[1.0]]), np.array([0.0]))
+        >>> _ = layer.forward(np.array([[2.0]]))
+        >>> _ = layer.backward(np.array([[1.0]]))
+        >>> bp.SGD(lr=1e300).step(layer)
+        Traceback (most recent call last):
+        ...
+        backprop.DivergenceError: step 1 would make parameter 'W' -2.0e+300, beyond ±1e+100, with lr=1e+300: ...
+        >>> layer.params["W"].tolist()   # nothing was written
+        [[1.0]]
+    """
+
+    def __init__(
+        self, reason: str, *, step: int | None = None, parameter: str | None = None, lr: float | None = None,
+        value: float | None = None,
+    ) -> None:
+        self.reason, self.step, self.parameter, self.lr, self.value = reason, step, parameter, lr, value
+        self.epoch: int | None = None
+        self.loss: float | None = None
+        lr_part = f" with lr={lr}" if lr is not None else ""
+        super().__init__(f"{reason}{lr_part}: training diverged; try a smaller learning rate")
+
+    @classmethod
+    def refused_step(cls, step: int, parameter: str, lr: float, value: float) -> DivergenceError:
+        """The error of an optimizer step that would have written ``value`` into ``parameter``.
+
+        Examples:
+            >>> from backprop import DivergenceError
+            >>> print(DivergenceError.refused_step(7, "0.W", 10.0, float("inf")))
+            step 7 would make parameter '0.W' non-finite (inf) with lr=10.0: training diverged; try a smaller ...
+        """
+        what = f"non-finite ({value})" if not np.isfinite(value) else f"{value:.1e}, beyond ±{MAX_MAGNITUDE:.0e},"
+        return cls(f"step {step} would make parameter {parameter!r} {what}", step=step, parameter=parameter,
+                   lr=lr, value=value)
+
+    def during(self, epoch: int | None = None, loss: float | None = None) -> None:
+        """Record the epoch (from 1) and the last batch loss of the training loop, before it re-raises.
+
+        An inner loop records first: what it set is kept, and only what is still None is filled in.
+
+        Examples:
+            >>> from backprop import DivergenceError
+            >>> exc = DivergenceError("the loss exploded")
+            >>> exc.during(3, 812.5)
+            >>> exc.epoch, exc.loss
+            (3, 812.5)
+        """
+        if self.epoch is None:
+            self.epoch = epoch
+        if self.loss is None:
+            self.loss = loss
+
+
+DivergenceError.__module__ = "backprop"  # its public name
+
+
+def plain_array(x: object, name: str) -> Array:
+    """``x`` itself if it is a base ``numpy.ndarray``; a subclass or a non-array raises ``TypeError``.
+
+    A ``numpy.matrix`` turns ``*`` into a matrix product and a masked array's mask would be
+    ignored by the arithmetic, so both would give a wrong answer without a word.
+
+    Examples:
+        >>> import numpy as np
+        >>> from backprop._check import plain_array
+        >>> plain_array(np.ma.masked_array([1.0, 2.0], mask=[0, 1]), "x")
+        Traceback (most recent call last):
+        ...
+        TypeError: x must be a plain numpy.ndarray, got numpy.ma.MaskedArray; pass np.asarray(x), or ...
+    """
+    if not isinstance(x, np.ndarray):
+        raise TypeError(f"{name} must be a numpy.ndarray, got {type(x).__name__}")
+    if type(x) is not np.ndarray:
+        kind = type(x)
+        raise TypeError(
+            f"{name} must be a plain numpy.ndarray, got {kind.__module__.replace('numpy.ma.core', 'numpy.ma')}."
+            f"{kind.__qualname__}; pass np.asarray({name}), or {name}.filled(value) for a masked array"
+        )
+    return x
+
+
 def as_float_array(
-    x: object, name: str, *, ndim: int | Iterable[int] | None = None, finite: bool = True
+    x: object, name: str, *, ndim: int | Iterable[int] | None = None, finite: bool = True, bounded: bool = True
 ) -> Array:
-    """Return ``x`` as a float64 array after checking type, rank, size and finiteness.
+    """Return ``x`` as a float64 array after checking type, rank, size and magnitude.
 
     Args:
-        x: the value to check; must be a ``numpy.ndarray`` of a floating dtype.
+        x: the value to check; must be a plain ``numpy.ndarray`` (not a subclass such as
+            ``numpy.matrix`` or a masked array) of a floating dtype.
         name: how the value is called in error messages.
         ndim: the allowed number of dimensions (one int or several), or None for any.
-        finite: reject NaN and inf entries (False lets them through, for elementwise math).
+        finite: reject NaN and inf (False lets anything through, for elementwise math that
+            cannot overflow).
+        bounded: with ``finite``, also reject entries beyond ±`MAX_MAGNITUDE` (False for
+            values that are only measured, such as the arguments of a norm).
 
     Returns:
         ``x`` itself when it is already float64, otherwise a float64 copy.
 
     Raises:
-        TypeError: ``x`` is not an ndarray, or its dtype is not floating point.
-        ValueError: wrong rank, no elements, or a NaN/inf entry (when ``finite``).
+        TypeError: ``x`` is not a plain ndarray, or its dtype is not floating point.
+        ValueError: wrong rank, no elements, or (when ``finite``) a NaN, an inf or an
+            entry beyond ±`MAX_MAGNITUDE` (when ``bounded``).
 
     Examples:
         >>> import numpy as np
@@ -44,9 +184,14 @@ def as_float_array(
         Traceback (most recent call last):
         ...
         TypeError: x must be a floating-point array (float64 or float32), got dtype int64
+        >>> as_float_array(np.array([1.0, 3e200]), "x")
+        Traceback (most recent call last):
+        ...
+        backprop._check.MagnitudeError: x has entries as large as 3e+200, beyond ±1e+100: a forward or ...
     """
     if not isinstance(x, np.ndarray):
         raise TypeError(f"{name} must be a numpy.ndarray of floats, got {type(x).__name__}")
+    x = plain_array(x, name)
     if not np.issubdtype(x.dtype, np.floating):
         raise TypeError(
             f"{name} must be a floating-point array (float64 or float32), got dtype {x.dtype}"
@@ -58,9 +203,17 @@ def as_float_array(
             raise ValueError(f"{name} must be {want}, got {x.ndim}-D array of shape {x.shape}")
     if x.size == 0:
         raise ValueError(f"{name} must not be empty, got shape {x.shape}")
-    if finite and not np.isfinite(x).all():
-        raise ValueError(f"{name} must be finite, got NaN or inf in array of shape {x.shape}")
-    return x.astype(np.float64, copy=False)
+    x = x.astype(np.float64, copy=False)
+    if finite and not (in_range(x) if bounded else np.isfinite(x).all()):
+        if not np.isfinite(x).all():
+            raise ValueError(f"{name} must be finite, got NaN or inf in array of shape {x.shape}")
+        largest = float(np.max(np.abs(x)))
+        raise MagnitudeError(
+            f"{name} has entries as large as {largest:.3g}, beyond ±{MAX_MAGNITUDE:.0e}: "
+            "a forward or backward pass would overflow float64; rescale it",
+            largest,
+        )
+    return x
 
 
 def check_shape(x: Array, name: str, expected: tuple[int | None, ...]) -> None:

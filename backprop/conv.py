@@ -181,6 +181,12 @@ class Conv2D:
                 f"x must have {self.in_channels} channels, shape (N, {self.in_channels}, H, W), got shape {x_shape}"
             )
         kh, kw = self.kernel_size
+        p = self.padding
+        if h + 2 * p < kh or w + 2 * p < kw:
+            raise ValueError(
+                f"x is too small for the {kh}×{kw} kernel: its images are {h}×{w} ({h + 2 * p}×{w + 2 * p} padded), "
+                f"got shape {x_shape}"
+            )
         return (
             n,
             self.out_channels,
@@ -287,7 +293,9 @@ class MaxPool2D:
         n, c, h, w = x.shape
         k, s = self.size, self.stride
         if h < k or w < k:
-            raise ValueError(f"pooling window {k}×{k} is larger than the input {h}×{w}")
+            raise ValueError(
+                f"x is too small for the {k}×{k} pooling window: its images are {h}×{w}, got shape {x.shape}"
+            )
         ho, wo = (h - k) // s + 1, (w - k) // s + 1
         # windows[p·k + q] holds the window entry at offset (p, q) for every output position
         windows = np.stack([x[:, :, _window(p, s, ho), _window(q, s, wo)] for p in range(k) for q in range(k)])

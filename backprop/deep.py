@@ -43,11 +43,11 @@ from typing import Any, Literal
 import numpy as np
 import numpy.typing as npt
 
-from backprop._check import as_float_array, make_rng, positive_int
+from backprop._check import as_float_array, make_rng, plain_array, positive_int
 from backprop._types import Array
 from backprop.layers import Dense, Layer, ReLU, Sequential, Sigmoid, Tanh, Wrapper, softmax
 from backprop.losses import binary_cross_entropy, softmax_cross_entropy
-from backprop.optim import SGD, Adam
+from backprop.optim import SGD, Adam, DivergenceError
 
 __all__ = ["DeepNetwork"]
 
@@ -162,8 +162,7 @@ class DeepNetwork(Wrapper):
 
     def accuracy(self, x: Array, y: npt.NDArray[Any]) -> float:
         """Fraction of correct predictions (``y`` as integer labels, or one-hot for softmax)."""
-        if not isinstance(y, np.ndarray):
-            raise TypeError(f"y must be a numpy.ndarray, got {type(y).__name__}")
+        y = plain_array(y, "y")
         pred = self.predict(x)
         if self.output == "softmax" and y.ndim == 2:
             y = y.argmax(axis=1)
@@ -177,7 +176,11 @@ class DeepNetwork(Wrapper):
         """Forward, loss, backward and one optimizer step on one batch; returns the batch loss."""
         value, dout = self.loss(self.forward(x), y)
         self.backward(dout)
-        optimizer.step(self)
+        try:
+            optimizer.step(self)
+        except DivergenceError as exc:
+            exc.during(loss=value)
+            raise
         return value
 
     def fit(
@@ -203,10 +206,15 @@ class DeepNetwork(Wrapper):
 
         Returns:
             The mean batch loss of every epoch.
+
+        Raises:
+            DivergenceError: a step would have sent a parameter beyond ±1e100 (``lr`` too
+                large); its ``epoch`` and ``loss`` say where.
         """
         x = as_float_array(x, "x", ndim=2)
         if not isinstance(y, np.ndarray):
             raise TypeError(f"y must be a numpy.ndarray with one row per row of x ({len(x)}), got {type(y).__name__}")
+        y = plain_array(y, "y")
         if y.ndim == 0 or len(y) != len(x):
             raise ValueError(f"y must be an array with one row per row of x ({len(x)}), got shape {y.shape}")
         if optimizer is not None and not callable(getattr(optimizer, "step", None)):
@@ -216,10 +224,16 @@ class DeepNetwork(Wrapper):
         batch_size = positive_int(batch_size, "batch_size")
         opt = optimizer if optimizer is not None else Adam(lr=0.01)
         gen = make_rng(rng)
-        history = []
-        for _ in range(epochs):
+        history: list[float] = []
+        for epoch in range(1, epochs + 1):
             order = gen.permutation(len(x))
-            losses = [self.train_step(x[idx], y[idx], opt) for idx in np.array_split(order, -(-len(x) // batch_size))]
+            losses: list[float] = []
+            try:
+                for batch in np.array_split(order, -(-len(x) // batch_size)):
+                    losses.append(self.train_step(x[batch], y[batch], opt))
+            except DivergenceError as exc:
+                exc.during(epoch, losses[-1] if losses else history[-1] if history else None)
+                raise
             history.append(float(np.mean(losses)))
         return history
 

@@ -135,8 +135,8 @@ def relative_error(a: Array, b: Array) -> float:
         >>> bp.relative_error(u, -u), bp.relative_error(u, np.zeros(2))
         (1.0, 1.0)
     """
-    a = as_float_array(a, "a")
-    b = as_float_array(b, "b")
+    a = as_float_array(a, "a", bounded=False)
+    b = as_float_array(b, "b", bounded=False)
     if a.shape != b.shape:
         raise ValueError(f"a and b must have the same shape, got {a.shape} and {b.shape}")
     scale = max(float(np.max(np.abs(a))), float(np.max(np.abs(b))))

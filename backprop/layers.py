@@ -14,14 +14,17 @@ Conventions (the same on every page of the tutorial):
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Literal, Protocol, runtime_checkable
 
 import numpy as np
 
 from backprop._check import (
+    DivergenceError,
+    MagnitudeError,
     as_float_array,
     check_shape,
+    in_range,
     make_rng,
     positive_int,
     require_forward,
@@ -274,6 +277,11 @@ def _reject_reuse(layers: tuple[Layer, ...]) -> None:
                 )
 
 
+def _overflow(layers: Sequence[Layer], i: int, what: str, exc: MagnitudeError) -> DivergenceError:
+    """The `DivergenceError` of layer ``i`` whose ``what`` was refused by its neighbour with ``exc``."""
+    return DivergenceError(f"layer {i} ({type(layers[i]).__name__}) {what} has entries as large as {exc.largest:.3g}")
+
+
 class Sequential:
     """A stack of layers applied in order; itself a `Layer`.
 
@@ -323,9 +331,21 @@ class Sequential:
 
         Returns:
             The last layer's output.
+
+        Raises:
+            DivergenceError: a layer's output is beyond ±1e100, too large for the next
+                layer or the loss (the weights have grown out of range).
         """
-        for layer in self.layers:
-            x = layer.forward(x)
+        for i, layer in enumerate(self.layers):
+            try:
+                x = layer.forward(x)
+            except MagnitudeError as exc:
+                if i == 0:
+                    raise  # the caller's own input
+                raise _overflow(self.layers, i - 1, "output", exc) from None
+        if not in_range(x):  # the loss takes the last output
+            largest = float(np.max(np.abs(x)))
+            raise _overflow(self.layers, len(self.layers) - 1, "output", MagnitudeError("", largest))
         return x
 
     def backward(self, dout: Array) -> Array:
@@ -336,9 +356,19 @@ class Sequential:
 
         Returns:
             dL/d(the first layer's input), its shape.
+
+        Raises:
+            DivergenceError: a layer's input gradient is beyond ±1e100, too large for the
+                layer before it.
         """
-        for layer in reversed(self.layers):
-            dout = layer.backward(dout)
+        last = len(self.layers) - 1
+        for i, layer in zip(range(last, -1, -1), reversed(self.layers), strict=True):
+            try:
+                dout = layer.backward(dout)
+            except MagnitudeError as exc:
+                if i == last:
+                    raise  # the caller's own dout
+                raise _overflow(self.layers, i + 1, "input gradient", exc) from None
         return dout
 
     def __len__(self) -> int:

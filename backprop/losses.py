@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from backprop._check import as_float_array, positive_float
+from backprop._check import as_float_array, plain_array, positive_float
 from backprop._types import Array
 from backprop.activations import softmax
 
@@ -119,6 +119,7 @@ def softmax_cross_entropy(logits: Array, labels: Array) -> tuple[float, Array]:
     n, c = z.shape
     if not isinstance(labels, np.ndarray):
         raise TypeError(f"labels must be a numpy.ndarray, got {type(labels).__name__}")
+    labels = plain_array(labels, "labels")
     if np.issubdtype(labels.dtype, np.integer):
         if labels.shape != (n,):
             raise ValueError(f"integer labels must have shape ({n},), got {labels.shape}")

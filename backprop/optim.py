@@ -2,44 +2,68 @@ r"""Optimizers: turn the gradients a backward pass left in ``layer.grads`` into 
 
 Every update goes *against* the gradient (descent) and happens in place, so a
 `Sequential` passes the change on to its children.
+
+A step first computes every new parameter value, and writes nothing unless all of them are
+sane. A value that would be NaN, inf or beyond ±`MAX_MAGNITUDE` (1e100, the largest input a
+layer accepts) raises `DivergenceError`, naming the parameter, the step and the learning
+rate; the parameters and the optimizer's state stay as they were after the last good step.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from backprop._check import positive_float
+from backprop._check import MAX_MAGNITUDE, DivergenceError, as_float_array, in_range, positive_float
 from backprop._types import Array
 from backprop.layers import Layer, as_layer
 
-__all__ = ["SGD", "Adam"]
+__all__ = ["SGD", "Adam", "AdamW", "DivergenceError"]
 
 
 def _pairs(layer: Layer) -> list[tuple[str, Array, Array]]:
+    """``(key, parameter, gradient)`` for every parameter, each gradient checked against its parameter."""
     layer = as_layer(layer, "layer")
     params, grads = layer.params, layer.grads
     if params.keys() != grads.keys():
         raise ValueError(f"grads keys {sorted(grads)} do not match params keys {sorted(params)}")
     out = []
     for k, p in params.items():
-        g = grads[k]
+        g = as_float_array(grads[k], f"gradient {k!r}", finite=False)  # a NaN or inf is found by _check_update
         if g.shape != p.shape:
             raise ValueError(f"gradient {k!r} has shape {g.shape}, expected the parameter's shape {p.shape}")
-        if not np.isfinite(g).all():
-            raise ValueError(f"gradient {k!r} must be finite, got NaN or inf in array of shape {g.shape}")
         out.append((k, p, g))
     return out
 
 
-class SGD:
-    r"""Stochastic gradient descent, optionally with momentum.
+def _check_update(new: Array, key: str, step: int, lr: float, grad: Array) -> None:
+    """Raise `DivergenceError` if the would-be parameter ``new`` has a NaN, an inf or an entry beyond ±1e100.
 
-    Plain: $\theta \leftarrow \theta - \eta\,g$. With momentum $\mu$:
+    A NaN or inf in ``grad`` itself is reported as such (a ``ValueError``), since the step is not to blame.
+    """
+    if in_range(new):
+        return
+    as_float_array(grad, f"gradient {key!r}", bounded=False)
+    bad = new[~(np.abs(new) <= MAX_MAGNITUDE)]
+    value = float("nan") if np.isnan(bad).any() else float(bad[np.argmax(np.abs(bad))])
+    raise DivergenceError.refused_step(step, key, lr, value)
+
+
+class SGD:
+    r"""Stochastic gradient descent, optionally with momentum and weight decay.
+
+    With weight decay $\lambda$ the gradient is $g = \nabla L + \lambda\theta$ (L2
+    regularisation, as ``torch.optim.SGD`` adds it, before momentum). Plain:
+    $\theta \leftarrow \theta - \eta\,g$. With momentum $\mu$:
     $v \leftarrow \mu v - \eta g$, $\theta \leftarrow \theta + v$.
 
     Args:
         lr: learning rate $\eta > 0$.
         momentum: $\mu \in [0, 1)$.
+        weight_decay: $\lambda \ge 0$.
+
+    Raises:
+        DivergenceError: from `step`, when an update would leave a parameter non-finite or
+            beyond ±1e100; nothing is written.
 
     Examples:
         >>> import numpy as np
@@ -50,39 +74,64 @@ class SGD:
         >>> bp.SGD(lr=0.1).step(layer)
         >>> layer.params["W"].tolist(), layer.params["b"].tolist()
         ([[0.8]], [-0.1])
+        >>> bp.SGD(lr=0.1, weight_decay=0.5).step(layer)   # g = 2 + 0.5·0.8 for W
+        >>> np.round(layer.params["W"], 6).tolist()
+        [[0.56]]
     """
 
-    def __init__(self, lr: float, momentum: float = 0.0) -> None:
+    def __init__(self, lr: float, momentum: float = 0.0, weight_decay: float = 0.0) -> None:
         self.lr = positive_float(lr, "lr")
         self.momentum = positive_float(momentum, "momentum", allow_zero=True)
         if self.momentum >= 1.0:
             raise ValueError(f"momentum must be in [0, 1), got {self.momentum}")
+        self.weight_decay = positive_float(weight_decay, "weight_decay", allow_zero=True)
         self._velocity: dict[tuple[int, str], Array] = {}
+        self.t = 0
 
     def step(self, layer: Layer) -> None:
-        """Update every parameter of ``layer`` in place from ``layer.grads``."""
-        for k, p, g in _pairs(layer):
-            if self.momentum == 0.0:
-                p -= self.lr * g
-                continue
-            v = self._velocity.setdefault((id(p), k), np.zeros_like(p))
-            v *= self.momentum
-            v -= self.lr * g
-            p += v
+        """Update every parameter of ``layer`` in place from ``layer.grads``; see the class for the rule."""
+        pairs = _pairs(layer)
+        t = self.t + 1
+        updates: list[tuple[Array, Array, tuple[int, str], Array | None]] = []
+        with np.errstate(over="ignore", invalid="ignore"):  # an overflow is reported below, by name
+            for k, p, g in pairs:
+                if self.weight_decay:
+                    g = g + self.weight_decay * p
+                if self.momentum == 0.0:
+                    new_p, v = p - self.lr * g, None
+                else:
+                    old = self._velocity.get((id(p), k))
+                    v = -self.lr * g if old is None else self.momentum * old - self.lr * g
+                    new_p = p + v
+                _check_update(new_p, k, t, self.lr, g)
+                updates.append((p, new_p, (id(p), k), v))
+        for p, new_p, key, v in updates:  # every update is sane: write them all
+            p[...] = new_p
+            if v is not None:
+                self._velocity[key] = v
+        self.t = t
 
 
 class Adam:
-    r"""Adam (Kingma & Ba, 2015) with bias correction.
+    r"""Adam (Kingma & Ba, 2015) with bias correction, optionally with L2 weight decay.
 
-    $m \leftarrow \beta_1 m + (1-\beta_1) g$, $v \leftarrow \beta_2 v + (1-\beta_2) g^2$,
+    $g = \nabla L + \lambda\theta$ (the decay is part of the gradient, as in
+    ``torch.optim.Adam``), $m \leftarrow \beta_1 m + (1-\beta_1) g$,
+    $v \leftarrow \beta_2 v + (1-\beta_2) g^2$,
     $\theta \leftarrow \theta - \eta\,\hat m/(\sqrt{\hat v} + \varepsilon)$ with
-    $\hat m = m/(1-\beta_1^t)$, $\hat v = v/(1-\beta_2^t)$.
+    $\hat m = m/(1-\beta_1^t)$, $\hat v = v/(1-\beta_2^t)$. Because $\hat v$ divides the
+    decay too, a weight with large gradients is barely decayed; `AdamW` decouples it.
 
     Args:
         lr: learning rate $\eta$.
         beta1: decay of the first moment, in [0, 1).
         beta2: decay of the second moment, in [0, 1).
         eps: added to the denominator.
+        weight_decay: $\lambda \ge 0$, added to the gradient.
+
+    Raises:
+        DivergenceError: from `step`, when an update would leave a parameter non-finite or
+            beyond ±1e100; nothing is written, and the step count ``t`` stays.
 
     Examples:
         >>> import numpy as np
@@ -95,7 +144,13 @@ class Adam:
         [[0.9]]
     """
 
-    def __init__(self, lr: float = 1e-3, beta1: float = 0.9, beta2: float = 0.999, eps: float = 1e-8) -> None:
+    decoupled = False
+    """Whether weight decay shrinks θ directly (`AdamW`) instead of joining the gradient."""
+
+    def __init__(
+        self, lr: float = 1e-3, beta1: float = 0.9, beta2: float = 0.999, eps: float = 1e-8,
+        weight_decay: float = 0.0,
+    ) -> None:
         self.lr = positive_float(lr, "lr")
         self.beta1 = positive_float(beta1, "beta1", allow_zero=True)
         self.beta2 = positive_float(beta2, "beta2", allow_zero=True)
@@ -103,19 +158,68 @@ class Adam:
         for name, b in (("beta1", self.beta1), ("beta2", self.beta2)):
             if b >= 1.0:
                 raise ValueError(f"{name} must be in [0, 1), got {b}")
+        self.weight_decay = positive_float(weight_decay, "weight_decay", allow_zero=True)
         self._state: dict[tuple[int, str], tuple[Array, Array]] = {}
         self.t = 0
 
     def step(self, layer: Layer) -> None:
-        """Update every parameter of ``layer`` in place from ``layer.grads``."""
-        pairs = _pairs(layer)  # validated before the step count moves
-        self.t += 1
-        c1 = 1.0 - self.beta1**self.t
-        c2 = 1.0 - self.beta2**self.t
-        for k, p, g in pairs:
-            m, v = self._state.setdefault((id(p), k), (np.zeros_like(p), np.zeros_like(p)))
-            m *= self.beta1
-            m += (1.0 - self.beta1) * g
-            v *= self.beta2
-            v += (1.0 - self.beta2) * g * g
-            p -= self.lr * (m / c1) / (np.sqrt(v / c2) + self.eps)
+        """Update every parameter of ``layer`` in place from ``layer.grads``; see the class for the rule."""
+        pairs = _pairs(layer)  # validated before anything is computed
+        t = self.t + 1
+        c1, c2 = 1.0 - self.beta1**t, 1.0 - self.beta2**t
+        b1, b2, lam = self.beta1, self.beta2, self.weight_decay
+        updates: list[tuple[Array, Array, tuple[int, str], Array, Array]] = []
+        with np.errstate(over="ignore", invalid="ignore"):  # an overflow is reported below, by name
+            for k, p, g in pairs:
+                start = p - self.lr * lam * p if self.decoupled else p  # AdamW: θ ← θ − ηλθ first
+                if lam and not self.decoupled:
+                    g = g + lam * p
+                old = self._state.get((id(p), k))  # None before the first step: both moments start at 0
+                m = (1.0 - b1) * g if old is None else b1 * old[0] + (1.0 - b1) * g
+                v = (1.0 - b2) * g * g if old is None else b2 * old[1] + (1.0 - b2) * g * g
+                new_p = start - self.lr * (m / c1) / (np.sqrt(v / c2) + self.eps)
+                _check_update(new_p, k, t, self.lr, g)
+                updates.append((p, new_p, (id(p), k), m, v))
+        for p, new_p, key, m, v in updates:  # every update is sane: write them all
+            p[...] = new_p
+            self._state[key] = (m, v)
+        self.t = t
+
+
+class AdamW(Adam):
+    r"""Adam with decoupled weight decay (Loshchilov & Hutter, 2019), as ``torch.optim.AdamW``.
+
+    Each step first shrinks every parameter, $\theta \leftarrow \theta - \eta\lambda\theta$,
+    then takes Adam's step on the loss gradient alone. The decay no longer passes through
+    $\sqrt{\hat v}$, so every weight shrinks by the same fraction $\eta\lambda$, however
+    large its gradients.
+
+    Args:
+        lr: learning rate $\eta$.
+        beta1: decay of the first moment, in [0, 1).
+        beta2: decay of the second moment, in [0, 1).
+        eps: added to the denominator.
+        weight_decay: $\lambda \ge 0$.
+
+    Examples:
+        >>> import numpy as np
+        >>> import backprop as bp
+        >>> def one_step(opt):
+        ...     layer = bp.Dense.from_arrays(np.array([[1.0], [10.0]]), np.array([0.0]))
+        ...     _ = layer.forward(np.array([[1.0, 0.0]]))
+        ...     _ = layer.backward(np.array([[0.0]]))     # a zero loss gradient: only the decay acts
+        ...     opt.step(layer)
+        ...     return np.round(layer.params["W"].ravel(), 4).tolist()
+        >>> one_step(bp.AdamW(lr=0.1, weight_decay=0.1))   # each weight shrinks by 1%
+        [0.99, 9.9]
+        >>> one_step(bp.Adam(lr=0.1, weight_decay=0.1))    # L2 through Adam: both move by ~lr
+        [0.9, 9.9]
+    """
+
+    decoupled = True
+
+    def __init__(
+        self, lr: float = 1e-3, beta1: float = 0.9, beta2: float = 0.999, eps: float = 1e-8,
+        weight_decay: float = 0.01,
+    ) -> None:
+        super().__init__(lr, beta1, beta2, eps, weight_decay)

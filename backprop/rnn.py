@@ -37,7 +37,15 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from backprop._check import as_float_array, check_shape, make_rng, positive_float, positive_int, require_forward
+from backprop._check import (
+    as_float_array,
+    check_shape,
+    make_rng,
+    positive_float,
+    positive_int,
+    require_forward,
+    safe_norm,
+)
 from backprop._types import Array
 from backprop.layers import Layer, as_layer
 
@@ -362,7 +370,7 @@ def clip_grad_norm(layer_or_grads: Layer | Mapping[str, Array], max_norm: float)
     for name, g in grads.items():
         if not isinstance(g, np.ndarray) or not np.issubdtype(g.dtype, np.floating):
             raise TypeError(f"gradient {name!r} must be a floating-point numpy.ndarray, got {type(g).__name__}")
-    total = float(np.sqrt(sum(float(np.vdot(g, g)) for g in grads.values())))
+    total = safe_norm(*grads.values())  # finite for gradients as large as 1e308
     if not np.isfinite(total):
         raise ValueError(f"gradients must be finite to be clipped, got global norm {total}")
     if total > max_norm:

@@ -118,7 +118,7 @@ def test_conv2d_from_arrays_copies_and_validates() -> None:
     [
         (np.zeros((2, 8, 8)), ValueError, r"4-D batch of images \(N, C, H, W\), got 3-D"),
         (np.zeros((2, 3, 8, 8)), ValueError, r"x must have 1 channels.*got shape \(2, 3, 8, 8\)"),
-        (np.zeros((1, 1, 2, 8)), ValueError, "kernel of size 3 is larger than the padded input 2"),
+        (np.zeros((1, 1, 2, 8)), ValueError, r"x is too small for the 3×3 kernel: its images are 2×8 \(2×8 padded\)"),
         (np.zeros((1, 1, 8, 8), dtype=np.int64), TypeError, "floating-point"),
         (np.full((1, 1, 8, 8), np.nan), ValueError, "finite"),
         (np.zeros((0, 1, 8, 8)), ValueError, "empty"),
@@ -215,7 +215,7 @@ def test_maxpool_overlapping_windows_accumulate() -> None:
 
 
 def test_maxpool_rejects_bad_input() -> None:
-    with pytest.raises(ValueError, match="pooling window 3×3 is larger than the input 2×5"):
+    with pytest.raises(ValueError, match="x is too small for the 3×3 pooling window: its images are 2×5"):
         bp.MaxPool2D(3).forward(np.zeros((1, 1, 2, 5)))
     with pytest.raises(ValueError, match="4-D"):
         bp.MaxPool2D(2).forward(np.zeros((4, 4)))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import re
 from collections.abc import Callable
 
 import numpy as np
@@ -10,6 +11,7 @@ import pytest
 
 import backprop as bp
 from backprop import Array
+from backprop.optim import DivergenceError
 
 
 class Holder:
@@ -265,3 +267,107 @@ def test_step_rejects_non_finite_grads(opt: bp.SGD | bp.Adam) -> None:
     np.testing.assert_array_equal(holder.params["w"], 1.0)  # checked before anything moved
     if isinstance(opt, bp.Adam):
         assert opt.t == 0  # a rejected step does not count
+
+
+# ----------------------------------------------------------------------------- divergence
+
+
+def test_sgd_that_diverges_raises_before_writing_and_names_param_step_and_lr() -> None:
+    holder = Holder(W=np.array([[1.0]]), b=np.array([0.0]))  # pred = 3W + b, L = (pred - 1)²
+    opt = bp.SGD(lr=10.0)
+
+    def train() -> dict[str, Array]:
+        for _ in range(1000):
+            last = {k: v.copy() for k, v in holder.params.items()}
+            err = 2.0 * (3.0 * holder.params["W"] + holder.params["b"] - 1.0)
+            holder.grads = {"W": 3.0 * err, "b": err.reshape(1)}
+            try:
+                opt.step(holder)
+            except DivergenceError:
+                return last
+        raise AssertionError("SGD(lr=10) on this model should diverge")
+
+    last = train()
+    with pytest.raises(DivergenceError) as info:
+        opt.step(holder)  # the same step again: refused again, nothing written
+    e = info.value
+    assert isinstance(e, ValueError)
+    assert e.step is not None
+    assert re.fullmatch(
+        rf"step {e.step} would make parameter 'W' -?\d\.\de\+\d+, beyond ±1e\+100, "
+        r"with lr=10\.0: training diverged; try a smaller learning rate",
+        str(e),
+    ), str(e)
+    assert (e.parameter, e.lr, opt.t) == ("W", 10.0, e.step - 1)
+    assert e.step > 10
+    for k, v in last.items():  # the last finite values: not one entry of them overwritten
+        np.testing.assert_array_equal(holder.params[k], v)
+
+
+@pytest.mark.parametrize("make_opt", [lambda: bp.SGD(lr=1e300), lambda: bp.SGD(lr=1e300, momentum=0.9),
+                                      lambda: bp.Adam(lr=1e300)])
+def test_absurd_lr_is_refused_on_the_first_step_with_state_untouched(
+    make_opt: Callable[[], bp.SGD | bp.Adam],
+) -> None:
+    holder = Holder(w=np.ones((2, 2)), b=np.zeros(2))
+    holder.grads = {"w": np.full((2, 2), 0.5), "b": np.zeros(2)}  # b would stay finite: nothing is written
+    opt = make_opt()
+    message = r"^step 1 would make parameter 'w' .* with lr=1e\+300: training diverged"
+    with pytest.raises(DivergenceError, match=message):
+        opt.step(holder)
+    np.testing.assert_array_equal(holder.params["w"], np.ones((2, 2)))
+    np.testing.assert_array_equal(holder.params["b"], np.zeros(2))
+    assert opt.t == 0
+    assert (opt._velocity if isinstance(opt, bp.SGD) else opt._state) == {}
+
+
+@pytest.mark.parametrize("momentum", [0.0, 0.9])
+def test_sgd_state_after_a_refused_step_continues_as_if_it_never_happened(momentum: float) -> None:
+    grads = _grad_sequence(3, seed=4)
+    ref, opt = bp.SGD(lr=0.1, momentum=momentum), bp.SGD(lr=0.1, momentum=momentum)
+    a, b = Holder(**_start()), Holder(**_start())
+    for i, g in enumerate(grads):
+        a.grads, b.grads = {k: v.copy() for k, v in g.items()}, {k: v.copy() for k, v in g.items()}
+        ref.step(a)
+        if i == 1:  # an overflowing gradient step is refused, then training goes on
+            b.grads["w"][0, 0] = 1e308
+            opt.lr = 1e10
+            with pytest.raises(DivergenceError, match="step 2 would make parameter 'w'"):
+                opt.step(b)
+            b.grads["w"][0, 0], opt.lr = g["w"][0, 0], 0.1
+        opt.step(b)
+    for k in a.params:
+        np.testing.assert_array_equal(a.params[k], b.params[k])
+
+
+def test_adam_state_after_a_refused_step_continues_as_if_it_never_happened() -> None:
+    grads = _grad_sequence(3, seed=5)
+    ref, opt = bp.Adam(lr=0.1), bp.Adam(lr=0.1)
+    a, b = Holder(**_start()), Holder(**_start())
+    for i, g in enumerate(grads):
+        a.grads, b.grads = {k: v.copy() for k, v in g.items()}, {k: v.copy() for k, v in g.items()}
+        ref.step(a)
+        if i == 1:
+            opt.lr = 1e300
+            with pytest.raises(DivergenceError, match="step 2 would make parameter"):
+                opt.step(b)
+            opt.lr = 0.1
+        opt.step(b)
+    assert opt.t == ref.t == 3
+    for k in a.params:
+        np.testing.assert_array_equal(a.params[k], b.params[k])
+
+
+def test_adam_update_that_would_be_nan_is_reported_as_nan() -> None:
+    holder = Holder(w=np.array([1.0, 2.0]))
+    holder.grads = {"w": np.array([1e200, 1.0])}  # lr·m̂ and √v̂ both overflow: inf/inf
+    opt = bp.Adam(lr=1e300)
+    with pytest.raises(DivergenceError, match=r"^step 1 would make parameter 'w' non-finite \(nan\) with lr=1e\+300"):
+        opt.step(holder)
+    np.testing.assert_array_equal(holder.params["w"], [1.0, 2.0])
+
+
+@pytest.mark.parametrize("opt", [bp.SGD(0.1), bp.Adam()])
+def test_step_rejects_a_layer_class(opt: bp.SGD | bp.Adam) -> None:
+    with pytest.raises(TypeError, match=r"layer must be a layer instance, got the class Sequential"):
+        opt.step(bp.Sequential)  # type: ignore[arg-type]

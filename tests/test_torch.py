@@ -483,3 +483,35 @@ def test_conv_loop_reference_matches_conv2d(torch: ModuleType, stride: int, padd
     assert_close(dx, xt.grad, "dL/dx")
     assert_close(dK, Kt.grad, "dL/dK")
     assert_close(db, bt.grad, "dL/db")
+
+
+# ----------------------------------------------------------------------------- optimizers
+
+OPTIMIZERS: list[tuple[str, Callable[[], Any], Callable[[Any, list[Any]], Any]]] = [
+    ("SGD momentum + weight decay", lambda: bp.SGD(lr=0.1, momentum=0.9, weight_decay=0.05),
+     lambda torch, ps: torch.optim.SGD(ps, lr=0.1, momentum=0.9, weight_decay=0.05)),
+    ("Adam with L2", lambda: bp.Adam(lr=0.05, weight_decay=0.1),
+     lambda torch, ps: torch.optim.Adam(ps, lr=0.05, weight_decay=0.1)),
+    ("AdamW", lambda: bp.AdamW(lr=0.05, weight_decay=0.1),
+     lambda torch, ps: torch.optim.AdamW(ps, lr=0.05, weight_decay=0.1)),
+]
+
+
+@pytest.mark.parametrize(("what", "ours", "theirs"), OPTIMIZERS, ids=[o[0] for o in OPTIMIZERS])
+def test_optimizer_steps_match_torch_optim(
+    torch: ModuleType, what: str, ours: Callable[[], Any], theirs: Callable[[Any, list[Any]], Any]
+) -> None:
+    rng = np.random.default_rng(7)
+    x, target = rng.normal(size=(6, 3)), rng.normal(size=(6, 2))
+    layer = bp.Dense(3, 2, rng=1)
+    W, b = leaf(torch, layer.params["W"]), leaf(torch, layer.params["b"])
+    opt, topt = ours(), theirs(torch, [W, b])
+    for _ in range(5):  # five steps, so momentum and both moments matter
+        _, dpred = bp.mse(layer.forward(x), target)
+        layer.backward(dpred)
+        opt.step(layer)
+        topt.zero_grad()
+        torch.nn.functional.mse_loss(torch.tensor(x) @ W + b, torch.tensor(target)).backward()
+        topt.step()
+    assert_close(layer.params["W"], W, f"{what}: W after 5 steps")
+    assert_close(layer.params["b"], b, f"{what}: b after 5 steps")

@@ -13,8 +13,9 @@ import sys
 from collections.abc import Sequence
 from typing import NoReturn
 
+from backprop._check import DivergenceError
 from backprop.cli import ann, bench, cnn, dnn, rnn, trask, xor
-from backprop.cli._common import Command, CommandError
+from backprop.cli._common import Command, CommandError, diverged
 
 __all__ = ["COMMANDS", "main"]
 
@@ -63,7 +64,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     A bad argument or a bad value prints one line on stderr and returns 2: argparse's own
     errors as ``backprop <command>: error: ...`` (and exit), a `CommandError`, ValueError,
-    TypeError or OSError of the command in the same form.
+    TypeError or OSError of the command in the same form. A training run whose optimizer
+    refused a step (`backprop.optim.DivergenceError`) is reported as one line too, by `diverged`.
 
     Examples:
         >>> from backprop.cli import main
@@ -75,6 +77,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         status: int = args._module.run(args)
+    except DivergenceError as exc:
+        print(f"backprop {args.command}: error: {diverged(exc)}", file=sys.stderr)
+        return 2
     except (CommandError, ValueError, TypeError, OSError) as exc:
         print(f"backprop {args.command}: error: {exc}", file=sys.stderr)
         return 2

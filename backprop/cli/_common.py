@@ -13,6 +13,7 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
+from backprop._check import MAX_MAGNITUDE, DivergenceError
 from backprop._extras import EXTRAS, install_hint
 
 if TYPE_CHECKING:  # backprop.plots imports matplotlib: only when a figure is saved
@@ -26,6 +27,7 @@ __all__ = [
     "check_input_file",
     "check_output_file",
     "check_plot_option",
+    "diverged",
     "reject_unused",
     "require_extra",
     "save_plot",
@@ -163,6 +165,24 @@ def reject_unused(args: argparse.Namespace, parser_defaults: dict[str, object], 
     for name in unused:
         if getattr(args, name) != parser_defaults[name]:
             raise CommandError(f"--{name.replace('_', '-')} does nothing {why}")
+
+
+def diverged(exc: DivergenceError) -> str:
+    """The one-line report of a training run that diverged.
+
+    Examples:
+        >>> from backprop import DivergenceError
+        >>> from backprop.cli._common import diverged
+        >>> exc = DivergenceError.refused_step(7, "0.W", 10.0, float("inf"))
+        >>> exc.during(3, 812.5)
+        >>> print(diverged(exc))
+        training diverged at epoch 3 (loss 812.5; step 7 would make parameter '0.W' non-finite (inf)); try ...
+    """
+    detail = exc.reason.replace(f", beyond ±{MAX_MAGNITUDE:.0e},", "")
+    if exc.loss is not None:
+        detail = f"loss {exc.loss:.4g}; {detail}"
+    where = f" at epoch {exc.epoch}" if exc.epoch is not None else ""
+    return f"training diverged{where} ({detail}); try a smaller --lr"
 
 
 def check_plot_option(path: str | None) -> Path | None:

@@ -22,7 +22,7 @@ from backprop._check import make_rng, positive_float, positive_int
 from backprop._types import Array
 from backprop.layers import Dense, Sequential, Sigmoid, Tanh
 from backprop.losses import mse
-from backprop.optim import SGD
+from backprop.optim import SGD, DivergenceError
 from backprop.trace import Trace, trace
 
 __all__ = ["ANN_W1", "ANN_W2", "ANN_X", "ANN_Y", "ANNResult", "build_ann", "first_pass", "train_ann"]
@@ -110,14 +110,18 @@ def train_ann(*, rng: np.random.Generator | int | None = None, epochs: int = 100
     net = build_ann(rng)
     result = ANNResult(model=net, prediction=float("nan"), epochs=epochs, lr=lr)
     for step in range(epochs):
-        loss, dpred = mse(net.forward(ANN_X), ANN_Y)
-        net.backward(dpred)
-        dW1, dW2 = net.grads["0.W"], net.grads["2.W"]
-        if step == 0:
-            result.first_grads = [dW1.copy(), dW2.copy()]
-        result.losses.append(loss)
-        result.grad_norms.append((float(np.linalg.norm(dW1)), float(np.linalg.norm(dW2))))
-        opt.step(net)
+        try:
+            loss, dpred = mse(net.forward(ANN_X), ANN_Y)
+            net.backward(dpred)
+            dW1, dW2 = net.grads["0.W"], net.grads["2.W"]
+            if step == 0:
+                result.first_grads = [dW1.copy(), dW2.copy()]
+            result.losses.append(loss)
+            result.grad_norms.append((float(np.linalg.norm(dW1)), float(np.linalg.norm(dW2))))
+            opt.step(net)
+        except DivergenceError as exc:
+            exc.during(step + 1, result.losses[-1] if result.losses else None)
+            raise
     result.prediction = float(net.forward(ANN_X)[0, 0])
     return result
 

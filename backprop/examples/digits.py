@@ -28,7 +28,7 @@ from backprop._types import Array
 from backprop.conv import Conv2D, Flatten, MaxPool2D
 from backprop.layers import Dense, Layer, ReLU, Sequential
 from backprop.losses import softmax_cross_entropy
-from backprop.optim import Adam
+from backprop.optim import Adam, DivergenceError
 
 __all__ = [
     "DIGITS_FILE",
@@ -203,14 +203,20 @@ def train_digits(
     result = DigitsResult(model=model, data=data)
     n = len(data.y_train)
     start = time.perf_counter()
+    last_loss: float | None = None  # the last batch's loss, for a DivergenceError
     for epoch in range(1, epochs + 1):
         order = gen.permutation(n)
         total = 0.0
         for i in range(0, n, batch_size):
             idx = order[i : i + batch_size]
-            loss, dlogits = softmax_cross_entropy(model.forward(data.x_train[idx]), data.y_train[idx])
-            model.backward(dlogits)
-            opt.step(model)
+            try:
+                loss, dlogits = softmax_cross_entropy(model.forward(data.x_train[idx]), data.y_train[idx])
+                last_loss = loss
+                model.backward(dlogits)
+                opt.step(model)
+            except DivergenceError as exc:
+                exc.during(epoch, last_loss)
+                raise
             total += loss * len(idx)
         opt.lr *= decay
         result.losses.append(total / n)

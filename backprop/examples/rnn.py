@@ -25,7 +25,7 @@ from backprop._check import as_float_array, check_shape, positive_float, positiv
 from backprop._types import Array
 from backprop.layers import Dense, Sequential, Sigmoid
 from backprop.losses import mse
-from backprop.optim import SGD
+from backprop.optim import SGD, DivergenceError
 from backprop.rnn import RNN
 from backprop.trace import format_array
 
@@ -121,13 +121,17 @@ def train_rnn(*, epochs: int = 200, lr: float = 0.1, bptt_steps: int | None = No
     opt = SGD(positive_float(lr, "lr"))
     net = build_rnn(bptt_steps=bptt_steps)
     result = RNNResult(model=net, prediction=float("nan"))
-    for _ in range(epochs):
-        pred = net.forward(RNN_X)
-        loss, dpred = mse(pred, RNN_Y)
-        net.backward(dpred)
-        result.losses.append(loss)
-        result.predictions.append(float(pred[0, 0]))
-        opt.step(net)
+    for epoch in range(1, epochs + 1):
+        try:
+            pred = net.forward(RNN_X)
+            loss, dpred = mse(pred, RNN_Y)
+            net.backward(dpred)
+            result.losses.append(loss)
+            result.predictions.append(float(pred[0, 0]))
+            opt.step(net)
+        except DivergenceError as exc:
+            exc.during(epoch, result.losses[-1] if result.losses else None)
+            raise
     result.prediction = float(net.forward(RNN_X)[0, 0])
     return result
 

@@ -18,11 +18,11 @@ from importlib import resources
 
 import numpy as np
 
-from backprop._check import make_rng, positive_float, positive_int
+from backprop._check import make_rng, plain_array, positive_float, positive_int, safe_norm
 from backprop._types import Array
 from backprop.layers import Dense, Sequential, Wrapper
 from backprop.losses import softmax_cross_entropy
-from backprop.optim import SGD, Adam
+from backprop.optim import SGD, Adam, DivergenceError
 from backprop.rnn import RNN, clip_grad_norm
 
 __all__ = ["NextCharModel", "TextResult", "complete", "load_text", "one_hot", "train_text"]
@@ -53,6 +53,7 @@ def one_hot(indices: np.ndarray, n: int) -> Array:
     """
     if not isinstance(indices, np.ndarray) or not np.issubdtype(indices.dtype, np.integer):
         raise TypeError(f"indices must be an integer numpy.ndarray, got {getattr(indices, 'dtype', type(indices))}")
+    indices = plain_array(indices, "indices")
     n = positive_int(n, "n")
     if indices.size and (indices.min() < 0 or indices.max() >= n):
         raise ValueError(f"indices must lie in [0, {n}), got values in [{indices.min()}, {indices.max()}]")
@@ -199,14 +200,18 @@ def train_text(
             result.eval_losses.append(_text_loss(model, ids, V))
         starts = gen.integers(0, ids.size - seq_len, size=batch)
         window = ids[starts[:, None] + offsets]  # (batch, seq_len + 1)
-        loss, dlogits = softmax_cross_entropy(model.forward(one_hot(window[:, :-1], V)), window[:, 1:].reshape(-1))
-        model.backward(dlogits)
-        result.losses.append(loss)
-        if clip is None:
-            result.grad_norms.append(float(np.sqrt(sum(float(np.vdot(g, g)) for g in model.grads.values()))))
-        else:
-            result.grad_norms.append(clip_grad_norm(model, clip))
-        opt.step(model)
+        try:
+            loss, dlogits = softmax_cross_entropy(model.forward(one_hot(window[:, :-1], V)), window[:, 1:].reshape(-1))
+            model.backward(dlogits)
+            result.losses.append(loss)
+            if clip is None:
+                result.grad_norms.append(safe_norm(*model.grads.values()))
+            else:
+                result.grad_norms.append(clip_grad_norm(model, clip))
+            opt.step(model)
+        except DivergenceError as exc:
+            exc.during(step + 1, result.losses[-1] if result.losses else None)
+            raise
     result.eval_steps.append(steps)
     result.eval_losses.append(_text_loss(model, ids, V))
     return result

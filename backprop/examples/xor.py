@@ -30,6 +30,7 @@ from backprop._check import as_float_array, check_shape, make_rng, positive_floa
 from backprop._types import Array
 from backprop.layers import Dense, Layer, Sequential, Sigmoid, Wrapper, sigmoid
 from backprop.losses import binary_cross_entropy, mse
+from backprop.optim import SGD, DivergenceError
 
 __all__ = [
     "XOR_X",
@@ -119,6 +120,7 @@ class TwoLayerNet(Wrapper):
         for n_in, n_out in itertools.pairwise(sizes):
             layers += [Dense.from_arrays(gen.standard_normal((n_in, n_out)) * scale, np.zeros(n_out)), Sigmoid()]
         self.model = Sequential(*layers)
+        self._descent = SGD(1.0)  # plain gradient descent, its steps counted across train_step calls
 
     def loss(self, pred: Array, y: Array) -> tuple[float, Array]:
         """The chosen loss and its gradient (see `backprop.binary_cross_entropy`, `backprop.mse`)."""
@@ -129,8 +131,12 @@ class TwoLayerNet(Wrapper):
         pred = self.forward(x)
         value, dpred = self.loss(pred, y)
         self.backward(dpred)
-        for k, p in self.params.items():
-            p -= lr * self.grads[k]
+        self._descent.lr = positive_float(lr, "lr")
+        try:
+            self._descent.step(self)  # θ ← θ − lr·∂L/∂θ for every parameter
+        except DivergenceError as exc:
+            exc.during(loss=value)
+            raise
         return LogEntry(0, value, mse(pred, y)[0])
 
     def train(self, x: Array, y: Array, *, epochs: int = 1000, lr: float = 1.0, log_every: int = 100) -> list[LogEntry]:
@@ -152,7 +158,11 @@ class TwoLayerNet(Wrapper):
         log_every = positive_int(log_every, "log_every")
         log = []
         for epoch in range(epochs):
-            entry = self.train_step(x, y, lr)
+            try:
+                entry = self.train_step(x, y, lr)
+            except DivergenceError as exc:
+                exc.during(epoch + 1)
+                raise
             if epoch % log_every == 0:
                 log.append(entry._replace(epoch=epoch))
         return log
