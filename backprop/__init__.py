@@ -17,27 +17,36 @@ Example:
 from backprop._types import Array
 from backprop.activations import LeakyReLU, ReLU, Sigmoid, Softmax, Tanh, sigmoid, softmax
 from backprop.conv import Conv2D, Flatten, MaxPool2D
+from backprop.dropout import Dropout
+from backprop.gated import GRU, LSTM
 from backprop.gradcheck import check_layer, check_loss, check_model, numerical_gradient, relative_error
 from backprop.io import load_params, save_params
 from backprop.layers import Dense, Layer, Sequential
 from backprop.losses import binary_cross_entropy, mse, softmax_cross_entropy
+from backprop.normalization import BatchNorm, LayerNorm
 from backprop.optim import SGD, Adam, AdamW, DivergenceError
 from backprop.rnn import RNN, clip_grad_norm
 from backprop.trace import Trace, trace
+from backprop.value import Value
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "GRU",
+    "LSTM",
     "RNN",
     "SGD",
     "Adam",
     "AdamW",
     "Array",
+    "BatchNorm",
     "Conv2D",
     "Dense",
     "DivergenceError",
+    "Dropout",
     "Flatten",
     "Layer",
+    "LayerNorm",
     "LeakyReLU",
     "MaxPool2D",
     "ReLU",
@@ -46,6 +55,7 @@ __all__ = [
     "Softmax",
     "Tanh",
     "Trace",
+    "Value",
     "binary_cross_entropy",
     "check_layer",
     "check_loss",

@@ -371,6 +371,41 @@ class Sequential:
                 raise _overflow(self.layers, i + 1, "input gradient", exc) from None
         return dout
 
+    def train(self) -> Sequential:
+        """Put every child that has a training mode (a ``train()`` method) in training mode; return the stack.
+
+        Layers without one (`Dense`, the activations, ...) behave the same in both modes and are
+        left alone; a nested `Sequential` passes the call on to its own children.
+
+        Examples:
+            >>> import backprop as bp
+            >>> net = bp.Sequential(bp.Dense(2, 3, rng=0), bp.Dropout(0.5), bp.BatchNorm(3))
+            >>> [layer.training for layer in net.eval().train().layers[1:]]
+            [True, True]
+        """
+        for layer in self.layers:
+            if callable(getattr(layer, "train", None)):
+                layer.train()  # type: ignore[attr-defined]
+        return self
+
+    def eval(self) -> Sequential:
+        """Put every child that has an eval mode (an ``eval()`` method) in eval mode; return the stack.
+
+        Call it before measuring or predicting: dropout then keeps every unit and batch
+        normalisation uses its running statistics.
+
+        Examples:
+            >>> import numpy as np
+            >>> import backprop as bp
+            >>> net = bp.Sequential(bp.Dense(2, 3, rng=0), bp.Dropout(0.5), bp.BatchNorm(3))
+            >>> [layer.training for layer in net.eval().layers[1:]]
+            [False, False]
+        """
+        for layer in self.layers:
+            if callable(getattr(layer, "eval", None)):
+                layer.eval()  # type: ignore[attr-defined]
+        return self
+
     def __len__(self) -> int:
         return len(self.layers)
 

@@ -43,6 +43,11 @@ LAYER_CLASSES: tuple[type, ...] = (
     bp.MaxPool2D,
     bp.Flatten,
     bp.RNN,
+    bp.LSTM,
+    bp.GRU,
+    bp.Dropout,
+    bp.BatchNorm,
+    bp.LayerNorm,
 )
 """Every public layer class."""
 
@@ -203,6 +208,14 @@ LAYERS: tuple[tuple[str, Callable[[], bp.Layer], ShapeFn, Shape, dict[str, Any]]
     ("RNN", lambda: bp.RNN(2, 3, rng=0), dims(N, (1, 4), 2), (2, 4, 2), {"ranks": (3,), "fixed": (2,)}),
     ("RNN(return_sequences)", lambda: bp.RNN(2, 3, return_sequences=True, rng=0), dims(N, (1, 4), 2), (2, 4, 2),
      {"ranks": (3,), "fixed": (2,)}),
+    ("LSTM", lambda: bp.LSTM(2, 3, rng=0), dims(N, (1, 4), 2), (2, 4, 2), {"ranks": (3,), "fixed": (2,)}),
+    ("GRU", lambda: bp.GRU(2, 3, return_sequences=True, rng=0), dims(N, (1, 4), 2), (2, 4, 2),
+     {"ranks": (3,), "fixed": (2,)}),
+    ("Dropout", lambda: bp.Dropout(0.5, rng=0), any_shape(), (2, 3), {}),
+    ("BatchNorm", lambda: bp.BatchNorm(3), dims((2, 4), 3), (2, 3), {"ranks": (2, 4), "fixed": (1,)}),
+    ("BatchNorm(images)", lambda: bp.BatchNorm(2), dims((2, 3), 2, (1, 3), (1, 3)), (2, 2, 3, 3),
+     {"ranks": (2, 4), "fixed": (1,)}),
+    ("LayerNorm", lambda: bp.LayerNorm(3), dims(N, 3), (2, 3), {"ranks": (2, 3, 4, 5), "fixed": (1,)}),
 )
 """Every layer, with a small valid configuration."""
 

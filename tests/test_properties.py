@@ -423,6 +423,62 @@ def rnn_case(draw: st.DrawFn) -> tuple[bp.Layer, bp.Array]:
     return rnn, draw(floats_array((n, t, d)))
 
 
+@st.composite
+def gated_case(draw: st.DrawFn, make: type[bp.LSTM] | type[bp.GRU]) -> tuple[bp.Layer, bp.Array]:
+    n, t, d, h = draw(SMALL), draw(st.integers(1, 4)), draw(SMALL), draw(SMALL)
+    bptt = draw(st.sampled_from([None, t, t + 2]))  # at least T: the full gradient
+    layer = make(d, h, return_sequences=draw(st.booleans()), bptt_steps=bptt, rng=draw(SEEDS))
+    return layer, draw(floats_array((n, t, d)))
+
+
+class _SameMask:
+    """A Dropout whose every forward draws the mask of the first: a fixed function, as central differences need."""
+
+    def __init__(self, drop: bp.Dropout, seed: int) -> None:
+        self.drop, self.seed = drop, seed
+        self.params, self.grads = drop.params, drop.grads
+
+    def forward(self, x: bp.Array) -> bp.Array:
+        self.drop.rng = np.random.default_rng(self.seed)
+        return self.drop.forward(x)
+
+    def backward(self, dout: bp.Array) -> bp.Array:
+        return self.drop.backward(dout)
+
+    def __repr__(self) -> str:
+        return f"same mask of {self.drop!r}"
+
+
+@st.composite
+def dropout_case(draw: st.DrawFn) -> tuple[bp.Layer, bp.Array]:
+    drop = bp.Dropout(draw(st.floats(0.0, 0.9)))
+    if not draw(st.booleans()):
+        drop.eval()
+    shape = tuple(draw(st.lists(SMALL, min_size=1, max_size=4)))
+    return _SameMask(drop, draw(SEEDS)), draw(floats_array(shape))
+
+
+@st.composite
+def batchnorm_case(draw: st.DrawFn) -> tuple[bp.Layer, bp.Array]:
+    c = draw(SMALL)
+    shape = draw(st.sampled_from([(draw(st.integers(2, 4)), c), (draw(st.integers(1, 2)), c, 2, draw(SMALL))]))
+    norm = bp.BatchNorm(c)
+    norm.params["gamma"][...] = draw(away_from_zero((c,)))
+    if draw(st.booleans()):  # eval mode, on running statistics from one training pass
+        norm.forward(draw(distinct_array(shape)))
+        norm.eval()
+    return norm, draw(distinct_array(shape))
+
+
+@st.composite
+def layernorm_case(draw: st.DrawFn) -> tuple[bp.Layer, bp.Array]:
+    f = draw(st.integers(2, 4))
+    lead = tuple(draw(st.lists(SMALL, min_size=1, max_size=2)))
+    norm = bp.LayerNorm(f)
+    norm.params["gamma"][...] = draw(away_from_zero((f,)))
+    return norm, draw(distinct_array((*lead, f)))
+
+
 LAYER_CASES: dict[str, st.SearchStrategy[tuple[bp.Layer, bp.Array]]] = {
     "Dense": dense_case(),
     "Sigmoid": smooth_case(bp.Sigmoid),
@@ -436,6 +492,11 @@ LAYER_CASES: dict[str, st.SearchStrategy[tuple[bp.Layer, bp.Array]]] = {
     "MaxPool2D": maxpool_case(),
     "Flatten": flatten_case(),
     "RNN": rnn_case(),
+    "LSTM": gated_case(bp.LSTM),
+    "GRU": gated_case(bp.GRU),
+    "Dropout": dropout_case(),
+    "BatchNorm": batchnorm_case(),
+    "LayerNorm": layernorm_case(),
 }
 """Every layer, with random valid shapes and values away from kinks and ties."""
 

@@ -722,3 +722,231 @@ def test_site_works_opened_from_disk(site: Path, tab: _Tab) -> None:
     tab.search("gradient")
     problems += tab.check()
     assert not problems, problems
+
+
+# -- notebooks and links ----------------------------------------------------------------
+
+
+def _notebook_hook() -> Any:
+    """``docs/notebooks.py``, the hook that makes each page's notebook, loaded by path as MkDocs loads it."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("docs_notebooks_site", ROOT / "docs" / "notebooks.py")
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_every_page_with_examples_links_its_notebook(site: Path) -> None:
+    """The build's notebooks are the hook's, one per page with examples, each linked from its page."""
+    import nbformat
+
+    hook = _notebook_hook()
+    pages = sorted(p.name for p in (ROOT / "docs").glob("*.md"))
+    expected = {}
+    for name in pages:
+        nb = hook.page_notebook((ROOT / "docs" / name).read_text(encoding="utf-8"), name)
+        if nb is not None:
+            expected[hook.notebook_uri(name)] = hook.notebook_text(nb)
+    assert len(expected) >= 10, sorted(expected)
+    built = {f"notebooks/{p.name}" for p in (site / "notebooks").iterdir()}
+    assert built == set(expected), f"the site's notebooks differ from the pages with examples: {sorted(built)}"
+    for uri, text in expected.items():
+        assert (site / uri).read_text(encoding="utf-8") == text, uri
+        nbformat.validate(json.loads(text))
+    link = re.compile(r'<a[^>]*href="(notebooks/[^"]+\.ipynb)"[^>]*>\s*' + re.escape(hook.LINK_TEXT) + r"\s*</a>")
+    for name in pages:
+        html = (site / name).with_suffix(".html").read_text(encoding="utf-8")
+        linked = link.findall(html)
+        uri = hook.notebook_uri(name)
+        assert linked == ([uri] if uri in expected else []), f"{name} links {linked}"
+
+
+class _Links:
+    """The links and the ids of one built page: in its article only, not the theme's header and footer."""
+
+    def __init__(self, text: str) -> None:
+        from html.parser import HTMLParser
+
+        links: list[str] = []
+        ids: set[str] = set()
+
+        class Parser(HTMLParser):
+            depth = 0  # > 0 inside <article>
+
+            def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+                values = dict(attrs)
+                if values.get("id"):
+                    ids.add(str(values["id"]))
+                if tag == "article":
+                    self.depth += 1
+                elif self.depth and tag == "a" and values.get("href") is not None:
+                    links.append(str(values["href"]))
+
+            def handle_endtag(self, tag: str) -> None:
+                if tag == "article" and self.depth:
+                    self.depth -= 1
+
+        Parser().feed(text)
+        self.links, self.ids = links, ids
+
+
+def _external_problem(url: str) -> str | None:
+    """Why an absolute address is malformed, or None: http(s), a host name, no spaces or quotes."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https"):
+        return f"scheme {parts.scheme!r} (http or https only)"
+    if not re.fullmatch(r"(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,}", parts.hostname or ""):
+        return f"host {parts.hostname!r}"
+    if re.search(r"[\s\"'<>\\^`{|}]", url):
+        return "characters that must be escaped"
+    return None
+
+
+def check_links(site: Path, references: str = "references.html") -> list[str]:
+    """Every broken link of a built site, without fetching anything.
+
+    Internal links (in each page's article, and in the Markdown of each notebook) must
+    reach a file of the site and, with ``#anchor``, an element with that id. External ones
+    must be well-formed and listed on the references page, which names every source.
+    """
+    from urllib.parse import unquote, urlsplit
+
+    pages = {p.relative_to(site).as_posix(): _Links(p.read_text(encoding="utf-8")) for p in site.rglob("*.html")}
+    listed = {u for u in pages[references].links if urlsplit(u).scheme} if references in pages else set()
+    sources: list[tuple[str, list[str]]] = [(name, page.links) for name, page in pages.items()]
+    for nb in sorted(site.rglob("*.ipynb")):
+        cells = json.loads(nb.read_text(encoding="utf-8"))["cells"]
+        text = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "markdown")
+        sources.append((nb.relative_to(site).as_posix(), re.findall(r"\]\(([^)\s]+)\)", text)))
+    problems = []
+    for name, links in sources:
+        for href in links:
+            parts = urlsplit(href)
+            if parts.scheme or href.startswith("//"):
+                why = _external_problem(href)
+                if why is not None:
+                    problems.append(f"{name}: {href} is malformed: {why}")
+                elif href not in listed:
+                    problems.append(f"{name}: {href} is not listed on {references}")
+                continue
+            target = os.path.normpath(os.path.join(os.path.dirname(name), unquote(parts.path))) if parts.path else name
+            target = Path(target).as_posix()
+            if not (site / target).is_file():
+                problems.append(f"{name}: {href} leads to no file of the site")
+            elif parts.fragment and (target not in pages or unquote(parts.fragment) not in pages[target].ids):
+                problems.append(f"{name}: {href} leads to no element #{parts.fragment}")
+    return problems
+
+
+def test_every_link_resolves_offline(site: Path) -> None:
+    """Internal links and anchors resolve; external addresses are well-formed and on the references page."""
+    assert (site / "references.html").is_file()
+    problems = check_links(site)
+    assert not problems, "\n".join(problems)
+    references = _Links((site / "references.html").read_text(encoding="utf-8")).links
+    assert sum(1 for u in references if u.startswith("http")) >= 10, references
+
+
+def test_the_link_check_finds_broken_links(tmp_path: Path) -> None:
+    """A missing page or anchor, an unlisted or malformed address, a notebook's bad link: each is reported."""
+    (tmp_path / "references.html").write_text(
+        '<article><a href="https://example.org/a">A</a><a href="#top" id="top">top</a></article>', encoding="utf-8"
+    )
+    (tmp_path / "page.html").write_text(
+        '<header><a href="https://theme.example.com/">not the article</a></header><article id="here">'
+        '<a href="references.html#top">ok</a><a href="#here">ok</a><a href="https://example.org/a">ok</a>'
+        '<a href="missing.html">1</a><a href="references.html#nowhere">2</a><a href="https://example.org/b">3</a>'
+        '<a href="https://exa mple.org/">4</a><a href="ftp://example.org/">5</a></article>',
+        encoding="utf-8",
+    )
+    (tmp_path / "notebooks").mkdir()
+    markdown = {"cell_type": "markdown", "source": "[fine](../page.html#here) and [broken](../gone.html)"}
+    (tmp_path / "notebooks" / "page.ipynb").write_text(json.dumps({"cells": [markdown]}), encoding="utf-8")
+    problems = check_links(tmp_path)
+    assert len(problems) == 6, problems
+    for part in ("missing.html", "#nowhere", "example.org/b is not listed", "exa mple", "ftp:", "gone.html"):
+        assert any(part in p for p in problems), (part, problems)
+
+
+# -- figures and their captions ---------------------------------------------------------
+
+
+class _Figures:
+    """Every ``<img>`` of a page's article: its source, its alt text, and the caption of the ``<figure>`` around it."""
+
+    def __init__(self, html: str) -> None:
+        from html.parser import HTMLParser
+
+        self.images: list[tuple[str, str, str | None]] = []  # (src, alt, caption; None outside a figure)
+        figures: list[list[str]] = []  # the caption text of each open <figure>, innermost last
+        captions = [0]  # how many <figcaption> elements are open
+        found = self.images
+        article = [0]
+
+        class Parser(HTMLParser):
+            def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+                if tag == "article":
+                    article[0] += 1
+                elif tag == "figure":
+                    figures.append([])
+                elif tag == "figcaption":
+                    captions[0] += 1
+                elif tag == "img" and article[0]:
+                    a = dict(attrs)
+                    found.append((a.get("src") or "", a.get("alt") or "", "" if figures else None))
+                    if figures:
+                        figures[-1].append(f"\0{len(found) - 1}")  # this image belongs to the innermost figure
+
+            def handle_endtag(self, tag: str) -> None:
+                if tag == "article":
+                    article[0] -= 1
+                elif tag == "figcaption":
+                    captions[0] -= 1
+                elif tag == "figure" and figures:
+                    parts = figures.pop()
+                    text = " ".join("".join(p for p in parts if not p.startswith("\0")).split())
+                    for p in parts:
+                        if p.startswith("\0"):
+                            src, alt, _ = found[int(p[1:])]
+                            found[int(p[1:])] = (src, alt, text)
+
+            def handle_data(self, data: str) -> None:
+                if captions[0] and figures:
+                    figures[-1].append(data)
+
+        Parser().feed(html)
+
+
+def test_every_image_sits_in_a_captioned_figure(site: Path) -> None:
+    """Each image of every page is inside a <figure> with a non-empty <figcaption> and has alt text; every
+    generated figure is shown on some page, and there are at least 18 of them."""
+    problems: list[str] = []
+    shown: set[str] = set()
+    for page in sorted(site.glob("*.html")):
+        for src, alt, caption in _Figures(page.read_text(encoding="utf-8")).images:
+            shown.add(src)
+            if caption is None:
+                problems.append(f"{page.name}: {src} is not inside a <figure>")
+            elif not caption:
+                problems.append(f"{page.name}: the figure of {src} has no caption")
+            if not alt.strip():
+                problems.append(f"{page.name}: {src} has no alt text")
+    assert not problems, "\n".join(problems)
+    generated = {f"figures/{p.name}" for p in (site / "figures").glob("*.svg")}
+    assert len(generated) >= 18, sorted(generated)
+    assert generated <= shown, f"figures no page shows: {sorted(generated - shown)}"
+
+
+def test_the_figure_check_finds_uncaptioned_images() -> None:
+    html = (
+        '<header><img src="logo.svg" alt=""></header><article>'
+        '<figure><p><img src="a.svg" alt="A"></p><figcaption>Look at <em>this</em>.</figcaption></figure>'
+        '<p><img src="b.svg" alt="B"></p>'
+        '<figure><img src="c.svg" alt=""><figcaption> </figcaption></figure></article>'
+    )
+    assert _Figures(html).images == [("a.svg", "A", "Look at this."), ("b.svg", "B", None), ("c.svg", "", "")]

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from typing import NoReturn
 
 from backprop._check import DivergenceError
-from backprop.cli import ann, bench, cnn, dnn, rnn, trask, xor
+from backprop.cli import ann, bench, cnn, dnn, memory, overfit, rnn, trask, xor
 from backprop.cli._common import Command, CommandError, diverged
 
 __all__ = ["COMMANDS", "main"]
@@ -24,7 +24,9 @@ COMMANDS: dict[str, Command] = {
     "xor": xor,
     "ann": ann,
     "dnn": dnn,
+    "overfit": overfit,
     "rnn": rnn,
+    "memory": memory,
     "cnn": cnn,
     "bench": bench,
 }

@@ -29,25 +29,32 @@ def ann_gradients(result: ANNResult) -> Figure:
         >>> fig.get_suptitle()
         '20 steps, lr 0.25: final prediction 0.75'
     """
-    fig = new_figure(7.0, 2.8)
-    grid = fig.add_gridspec(1, 3, width_ratios=[1.2, 0.5, 2.2])
-    limit = max(float(np.abs(g).max()) for g in result.first_grads)
-    for k, (g, title) in enumerate(zip(result.first_grads, ["∂L/∂W₁ (2×4)", "∂L/∂W₂ (4×1)"], strict=True)):
+    fig = new_figure(7.4, 3.2)
+    grid = fig.add_gridspec(1, 3, width_ratios=[1.6, 0.55, 2.0])
+    limit = max(float(np.abs(g).max()) for g in result.first_grads) or 1.0
+    panels = [
+        (r"$\partial L/\partial W^{(1)}$ at step 1", "input", "hidden unit"),
+        (r"$\partial L/\partial W^{(2)}$ at step 1", "hidden unit", "output"),
+    ]
+    for k, (g, (title, rows, cols)) in enumerate(zip(result.first_grads, panels, strict=True)):
         ax = fig.add_subplot(grid[0, k])
         im = ax.imshow(g, cmap="RdBu_r", vmin=-limit, vmax=limit)
-        ax.set_title(f"{title}, step 1")
-        ax.set_xticks(range(g.shape[1]))
-        ax.set_yticks(range(g.shape[0]))
+        ax.set_title(title)
+        ax.set_xticks(range(g.shape[1]), [str(j + 1) for j in range(g.shape[1])])
+        ax.set_yticks(range(g.shape[0]), [str(i + 1) for i in range(g.shape[0])])
+        ax.set_xlabel(cols)
+        ax.set_ylabel(rows)
         ax.grid(False)
-        for (i, j), v in np.ndenumerate(g):
-            ax.text(j, i, f"{v:.3f}", ha="center", va="center", fontsize=6)
-    fig.colorbar(im, ax=fig.axes, location="left", shrink=0.8)
+        for (i, j), v in np.ndenumerate(g):  # white on the dark cells, black on the light ones
+            ax.text(j, i, f"{v + 0.0:.3f}", ha="center", va="center", fontsize=8,
+                    color="white" if abs(v) > 0.55 * limit else "black")
+    fig.colorbar(im, ax=fig.axes, location="left", shrink=0.8, label=r"$\partial L/\partial w$")
     ax = fig.add_subplot(grid[0, 2])
     norms = np.array(result.grad_norms)
     steps = np.arange(1, len(norms) + 1)
-    ax.semilogy(steps, norms[:, 0], label="‖∂L/∂W₁‖")
-    ax.semilogy(steps, norms[:, 1], label="‖∂L/∂W₂‖")
-    ax.semilogy(steps, result.losses, "k--", lw=1, label="loss L")
+    ax.semilogy(steps, norms[:, 0], label=r"$\|\partial L/\partial W^{(1)}\|$")
+    ax.semilogy(steps, norms[:, 1], "--", label=r"$\|\partial L/\partial W^{(2)}\|$")
+    ax.semilogy(steps, result.losses, "k:", lw=1.2, label="loss $L$")
     ax.set_xlabel("gradient-descent step")
     ax.set_title("during training")
     ax.legend()
@@ -75,7 +82,7 @@ def classic_errors(result: TrilayerResult) -> Figure:
     ax = fig.add_subplot()
     ax.semilogy(at, errors, "o-", ms=3)
     ax.set_xlabel("iteration")
-    ax.set_ylabel("mean |y − ŷ|")
+    ax.set_ylabel(r"mean $|y - \hat y|$")
     ax.set_title(f"mean |error| {errors[0]:.6f} → {errors[-1]:.6f} (iteration {at[-1]:,})")
     fig.suptitle(f"Trilayer net, {result.iterations:,} iterations")
     return fig

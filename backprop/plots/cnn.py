@@ -12,7 +12,10 @@ from collections.abc import Callable
 
 import numpy as np
 from matplotlib.axes import Axes
+from matplotlib.colors import LogNorm
+from matplotlib.ticker import MaxNLocator
 
+from backprop._check import positive_int
 from backprop._types import Array
 from backprop.examples.digits import (
     DigitsResult,
@@ -37,7 +40,7 @@ def _heatmap(ax: Axes, a: Array, title: str, limit: float, *, annotate: bool = T
     if annotate:
         for (i, j), v in np.ndenumerate(a):
             color = "white" if abs(v) > 0.6 * limit else "black"
-            ax.text(j, i, f"{v + 0.0:.2f}", ha="center", va="center", fontsize=7, color=color)
+            ax.text(j, i, f"{v + 0.0:.2f}", ha="center", va="center", fontsize=8, color=color)
 
 
 @styled
@@ -55,15 +58,17 @@ def edge_gradients(step: EdgeStep, *, title: str | None = None) -> Figure:
         5
     """
     s = step
-    fig = new_figure(8.0, 2.2)
+    fig = new_figure(8.0, 2.3)
     axes = fig.subplots(1, 5)
-    _heatmap(axes[0], EDGE_PATCH, "patch x", 1.0)
-    _heatmap(axes[1], SOBEL_X, f"kernel K (out {s.output:.2f})", 2.0)
+    _heatmap(axes[0], EDGE_PATCH, "patch $x$", 1.0)
+    _heatmap(axes[1], SOBEL_X, f"kernel $K$ (out {s.output:.2f})", 2.0)
     g = max(float(np.abs(s.grad_kernel).max()), float(np.abs(s.grad_patch).max()))
-    _heatmap(axes[2], s.grad_kernel, "∂L/∂K = ∂L/∂out · x", g)
-    _heatmap(axes[3], s.grad_patch, "∂L/∂x = ∂L/∂out · K", g)
-    _heatmap(axes[4], s.kernel_after, f"K − η∂L/∂K (out {s.output_after:.2f})", 2.0)
-    fig.suptitle(title or f"L = (out − {s.target:g})², ∂L/∂out = {s.dout:.2f}, η = {s.lr:g}")
+    _heatmap(axes[2], s.grad_kernel, r"$\partial L/\partial K$ = $\delta\, x$", g)
+    _heatmap(axes[3], s.grad_patch, r"$\partial L/\partial x$ = $\delta\, K$", g)
+    _heatmap(axes[4], s.kernel_after, f"$K - \\eta\\,\\partial L/\\partial K$ (out {s.output_after:.2f})", 2.0)
+    default = (f"$L = (\\mathrm{{out}} - {s.target:g})^2$, $\\delta = \\partial L/\\partial\\,\\mathrm{{out}}$"
+               f" = {s.dout:.2f}, $\\eta$ = {s.lr:g}")
+    fig.suptitle(title or default)
     return fig
 
 
@@ -77,54 +82,71 @@ def digit_kernel_gradients(dK: Array) -> Figure:
     Examples:
         >>> import numpy as np
         >>> from backprop.plots.cnn import digit_kernel_gradients
-        >>> len(digit_kernel_gradients(np.ones((4, 3, 3))).axes)
-        4
+        >>> len(digit_kernel_gradients(np.ones((4, 3, 3))).axes)     # 4 kernels and the colour bar
+        5
     """
     limit = float(np.abs(dK).max()) or 1.0
     cols = min(8, len(dK))
     rows = -(-len(dK) // cols)
-    fig = new_figure(8.0, 1.1 * rows)
+    fig = new_figure(8.4, 1.1 * rows + 0.3)
     axes = np.atleast_1d(fig.subplots(rows, cols)).ravel()
     for k, ax in enumerate(axes):
         if k < len(dK):
             _heatmap(ax, dK[k], f"kernel {k}", limit, annotate=False)
         else:
             ax.set_axis_off()
-    fig.suptitle("∂L/∂K of each 3×3 kernel at initialisation (one batch of 32 digits); red: K would shrink")
+    image = axes[0].images[0]
+    fig.colorbar(image, ax=list(axes), location="right", shrink=0.9, label=r"$\partial L/\partial K$ (one scale)")
+    fig.suptitle(r"$\partial L/\partial K$ of each 3×3 kernel at initialisation, one batch of 32 digits;"
+                 " red: descent lowers that weight")
     return fig
+
+
+def _one_per_label(labels: Array, count: int) -> list[int]:
+    """The index of the first example of each label, in label order, for the first ``count`` labels."""
+    return [int(np.flatnonzero(labels == label)[0]) for label in np.unique(labels)[:count]]
 
 
 @styled
 def digit_saliency(result: DigitsResult, *, title: str | None = None, count: int = 6) -> Figure:
-    r"""Test digits beside $|\partial L/\partial x|$, the saliency of each pixel for the true label.
+    r"""Test digits above $|\partial L/\partial x|$, the saliency of each pixel for the true label.
+
+    The digits are the first test image of each of ``count`` labels (0, 1, 2, ...), so that
+    no digit is shown twice; every saliency map is drawn on one colour scale.
 
     Args:
         result: a trained (or loaded and scored) digits network and its data split.
         title: the figure's title (default: what the figure shows and the test accuracy).
-        count: how many test digits to draw.
+        count: how many test digits to draw (at most one per label).
 
     Examples:
         >>> from backprop.examples.digits import build_cnn, evaluate_digits
         >>> from backprop.plots.cnn import digit_saliency
-        >>> len(digit_saliency(evaluate_digits(build_cnn(0)), count=2).axes)
-        4
+        >>> fig = digit_saliency(evaluate_digits(build_cnn(0)), count=2)
+        >>> [ax.get_title() for ax in fig.axes[:2]], len(fig.axes)   # 2 digits, 2 maps, 2 colour bars
+        (['label 0, predicted 4', 'label 1, predicted 4'], 6)
     """
     model, data = result.model, result.data
-    x, labels = data.x_test[:count], data.y_test[:count]
-    grads = input_gradient(model, x, labels)[:, 0]
+    count = positive_int(count, "count")
+    chosen = _one_per_label(data.y_test, count)
+    x, labels = data.x_test[chosen], data.y_test[chosen]
+    saliency = np.abs(input_gradient(model, x, labels)[:, 0])
     predicted = model.forward(x).argmax(axis=1)
-    fig = new_figure(8.0, 3.0)
-    axes = fig.subplots(2, count, squeeze=False)
-    for k in range(count):
-        top, bottom = axes[0, k], axes[1, k]
-        top.imshow(x[k, 0], cmap="gray_r", vmin=0.0, vmax=1.0)
-        top.set_title(f"label {labels[k]}, predicted {predicted[k]}", fontsize=7)
-        bottom.imshow(np.abs(grads[k]), cmap="magma")
-        bottom.set_title("|∂L/∂x|", fontsize=7)
-        for ax in (top, bottom):
+    top = float(saliency.max()) or 1.0  # one logarithmic scale for every map, so that they can be compared
+    scale = LogNorm(vmin=top * 1e-3, vmax=top)
+    fig = new_figure(8.4, 3.4)
+    axes = fig.subplots(2, len(chosen), squeeze=False)
+    for k in range(len(chosen)):
+        upper, bottom = axes[0, k], axes[1, k]
+        ink = upper.imshow(x[k, 0], cmap="gray_r", vmin=0.0, vmax=1.0)
+        upper.set_title(f"label {labels[k]}, predicted {predicted[k]}", fontsize=7.5)
+        heat = bottom.imshow(np.maximum(saliency[k], top * 1e-3), cmap="magma", norm=scale)
+        for ax in (upper, bottom):
             ax.set_xticks([])
             ax.set_yticks([])
             ax.grid(False)
+    fig.colorbar(ink, ax=list(axes[0]), location="right", shrink=0.9, label="ink")
+    fig.colorbar(heat, ax=list(axes[1]), location="right", shrink=0.9, label=r"$|\partial L/\partial x|$ (log scale)")
     default = (
         "Input gradient of the cross-entropy: the pixels the loss is most sensitive to"
         f" (test accuracy {result.test_accuracy:.4f})"
@@ -148,6 +170,7 @@ def training_curve(result: DigitsResult) -> Figure:
     ax = fig.add_subplot()
     ax.semilogy(epochs, result.losses, "o-", ms=3, label="training loss")
     ax.set_xlabel("epoch")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_ylabel("mean cross-entropy (log scale)")
     acc_ax = ax.twinx()
     acc_ax.plot(epochs, 100 * np.array(result.test_accuracies), "s-", ms=3, color="tab:orange", label="test accuracy")

@@ -27,8 +27,8 @@ def dnn_gradient_norms(result: GradientNorms) -> Figure:
     ax = fig.add_subplot()
     for hidden, norms in result.norms.items():
         ax.semilogy(np.arange(1, len(norms) + 1), norms, "o-", ms=4, label=hidden)
-    ax.set_xlabel("layer (1 = next to the input)")
-    ax.set_ylabel("‖∂L/∂W‖ at initialisation")
+    ax.set_xlabel("layer $l$ (1 = next to the input)")
+    ax.set_ylabel(r"$\|\partial L/\partial W^{(l)}\|$ at initialisation")
     ax.set_title(f"{result.depth} hidden layers of {result.width}: gradients vanish through sigmoid layers")
     ax.legend()
     return fig
@@ -63,10 +63,16 @@ def dnn_decision(result: SpiralResult) -> Figure:
     gx, gy = np.meshgrid(g, g)
     regions = result.net.predict(np.column_stack([gx.ravel(), gy.ravel()])).reshape(gx.shape)
     classes = int(result.y.max()) + 1
-    ax.contourf(gx, gy, regions, levels=np.arange(classes + 1) - 0.5, cmap="Pastel1", alpha=0.8)
-    ax.scatter(result.x[:, 0], result.x[:, 1], c=result.y, cmap="Set1", s=6, vmin=0, vmax=8)
+    colors = [f"C{c}" for c in range(classes)]  # one colour per class, for its region and its points
+    ax.contourf(gx, gy, regions, levels=np.arange(classes + 1) - 0.5, colors=colors, alpha=0.25)
+    for c, color in enumerate(colors):
+        mine = result.y == c
+        ax.scatter(result.x[mine, 0], result.x[mine, 1], color=color, s=6, label=f"class {c}")
     ax.set_aspect("equal")
     ax.grid(False)
+    ax.set_xlabel("$x_1$")
+    ax.set_ylabel("$x_2$")
+    ax.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.0, 0.5), markerscale=1.5, handletextpad=0.2)
     ax.set_title("decision regions")
     fig.suptitle(
         f"epoch {len(losses)}: loss {losses[-1]:.4f}, train accuracy {result.train_accuracy:.1%},"

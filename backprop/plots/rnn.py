@@ -27,6 +27,10 @@ __all__ = [
 ]
 
 
+_STYLES = ["-", "--", "-.", ":"]
+_MARKERS = ["o", "s", "^", "D", "v"]
+
+
 @styled
 def rnn_training(result: RNNResult, text: TextResult | None = None, *, title: str | None = None) -> Figure:
     """The worked example's loss and prediction per epoch (and, given ``text``, the sonnet's learning curve).
@@ -46,13 +50,13 @@ def rnn_training(result: RNNResult, text: TextResult | None = None, *, title: st
     axes = fig.subplots(1, 2 if text is not None else 1, squeeze=False)[0]
     ax = axes[0]
     epochs = np.arange(len(result.losses))
-    ax.semilogy(epochs, result.losses, lw=1.2, label="loss (ŷ − y)²")
+    ax.semilogy(epochs, result.losses, lw=1.2, label=r"loss $(\hat y - y)^2$")
     ax.set_xlabel("epoch (gradient-descent step)")
     ax.set_ylabel("loss (log scale)")
     pred_ax = ax.twinx()
-    pred_ax.plot(epochs, result.predictions, lw=1.2, color="tab:orange", label="prediction ŷ")
+    pred_ax.plot(epochs, result.predictions, lw=1.2, ls="--", color="tab:orange", label=r"prediction $\hat y$")
     pred_ax.set_ylim(0.0, 1.0)
-    pred_ax.set_ylabel("prediction ŷ (target 1)")
+    pred_ax.set_ylabel(r"prediction $\hat y$ (target 1)")
     pred_ax.grid(False)
     lines = ax.get_lines() + pred_ax.get_lines()
     ax.legend(lines, [str(line.get_label()) for line in lines], loc="center right", fontsize=7)
@@ -65,7 +69,7 @@ def rnn_training(result: RNNResult, text: TextResult | None = None, *, title: st
 
 @styled
 def rnn_gradient_norms(probes: Sequence[GradNormProbe]) -> Figure:
-    """‖∂L/∂h_t‖ over t for several recurrent weight scales: one panel per probe.
+    r"""$\|\partial L/\partial h_t\|$ over $t$ for several recurrent weight scales: one panel per probe.
 
     Args:
         probes: runs of `backprop.examples.rnn_gradients.grad_norm_probe` (e.g. small and large inputs).
@@ -81,33 +85,36 @@ def rnn_gradient_norms(probes: Sequence[GradNormProbe]) -> Figure:
     axes = fig.subplots(1, len(probes), sharey=True, squeeze=False)[0]
     for ax, probe in zip(axes, probes, strict=True):
         T = probe.norms.shape[1]
-        for scale, norms in zip(probe.scales, probe.norms, strict=True):
-            ax.semilogy(np.arange(1, T + 1), norms, label=f"W_h scale {scale:g}")
+        for k, (scale, norms) in enumerate(zip(probe.scales, probe.norms, strict=True)):
+            ax.semilogy(np.arange(1, T + 1), norms, ls=_STYLES[k % len(_STYLES)], label=f"$W_h$ scale {scale:g}")
         saturated = probe.x_scale >= 0.1
         ax.set_title(f"inputs ×{probe.x_scale:g}: " + ("saturated tanh units" if saturated else "states near 0"))
-        ax.set_xlabel(f"time step t (the loss reads h_{T})")
-    axes[0].set_ylabel("‖∂L/∂h_t‖")
+        ax.set_xlabel(f"time step $t$ (the loss reads $h_{{{T}}}$)")
+    axes[0].set_ylabel(r"$\|\partial L/\partial h_t\|$")
     axes[0].legend(fontsize=7)
     return fig
 
 
 @styled
 def truncation_figure(probe: TruncationProbe) -> Figure:
-    """‖∂L/∂W_h truncated − full‖ / ‖full‖ as the truncated BPTT window k grows, one line per scale.
+    r"""$\|g_k - g\| / \|g\|$ for $g = \partial L/\partial W_h$ as the truncated BPTT window $k$ grows.
+
+    One line per recurrent weight scale; $g_k$ is the gradient truncated to $k$ steps.
 
     Examples:
         >>> from backprop.examples.rnn_gradients import truncation_probe
         >>> from backprop.plots.rnn import truncation_figure
         >>> truncation_figure(truncation_probe((0.5,), (1, 5), T=10)).axes[0].get_xlabel()
-        'bptt_steps k'
+        'window $k$ (bptt_steps)'
     """
     fig = new_figure(5.0, 3.0)
     ax = fig.add_subplot()
-    for scale, errs in zip(probe.scales, probe.errors, strict=True):
-        ax.semilogy(probe.ks, errs, "o-", ms=3, label=f"W_h scale {scale:g}")
-    ax.set_xlabel("bptt_steps k")
-    ax.set_ylabel("‖ΔW_h truncated − full‖ / ‖full‖")
-    ax.set_title(f"truncated BPTT over T = {probe.T} steps (k ≥ {probe.T} is full BPTT)")
+    for k, (scale, errs) in enumerate(zip(probe.scales, probe.errors, strict=True)):
+        ax.semilogy(probe.ks, errs, marker=_MARKERS[k % len(_MARKERS)], ls=_STYLES[k % len(_STYLES)], ms=4,
+                    label=f"$W_h$ scale {scale:g}")
+    ax.set_xlabel("window $k$ (bptt_steps)")
+    ax.set_ylabel(r"$\|g_k - g\|\,/\,\|g\|$,  $g = \partial L/\partial W_h$")
+    ax.set_title(f"truncated BPTT over $T$ = {probe.T} steps ($k \\geq {probe.T}$ is full BPTT)")
     ax.legend(fontsize=7)
     return fig
 
@@ -128,16 +135,17 @@ def clipping_effect(runs: Mapping[str, TextResult], *, title: str = "training lo
     """
     fig = new_figure(7.0, 3.0)
     ax_loss, ax_norm = fig.subplots(1, 2)
-    for label, run in runs.items():
+    for k, (label, run) in enumerate(runs.items()):
         steps = np.arange(1, len(run.losses) + 1)
-        ax_loss.plot(steps, run.losses, lw=1, label=label)
-        ax_norm.semilogy(steps, run.grad_norms, lw=1, label=label)
+        ax_loss.plot(steps, run.losses, lw=1, ls=_STYLES[k % len(_STYLES)], label=label)
+        ax_norm.semilogy(steps, run.grad_norms, lw=1, ls=_STYLES[k % len(_STYLES)], label=label)
     ax_loss.set_xlabel("step")
     ax_loss.set_ylabel("cross-entropy of the batch (nats/char)")
     ax_loss.set_title(title)
     ax_loss.legend(fontsize=7)
     ax_norm.axhline(1.0, color="k", ls="--", lw=0.8)
     ax_norm.set_xlabel("step")
+    ax_norm.set_ylabel(r"$\|g\|$ (log scale)")
     ax_norm.set_title("global gradient norm before clipping")
     return fig
 

@@ -1,7 +1,8 @@
 """The figures of the documentation site: each drawn from the run its page describes.
 
 `SITE_FIGURES` maps a file stem (``figures/<stem>.svg`` on the site) to a function that runs
-the worked example with the page's settings and draws its result. `render_all` draws each
+the worked example with the page's settings and draws its result, or draws the page's
+diagram (`backprop.plots.diagrams`) from its example's objects. `render_all` draws each
 once per process and shares the SVG bytes (the docs build, the site tests). The benchmark
 figure is not here: the docs build draws it from its own results file.
 """
@@ -11,7 +12,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Iterator, Mapping
 
-from backprop.plots import ann, cnn, dnn, rnn, xor
+from backprop.plots import ann, cnn, diagrams, dnn, gated, regularization, rnn, xor
 from backprop.plots._style import Figure, styled, to_svg
 
 __all__ = ["SITE_FIGURES", "render", "render_all"]
@@ -20,8 +21,11 @@ SITE_FIGURES: dict[str, Callable[[], Figure]] = {
     **ann.FIGURES,
     **xor.FIGURES,
     **dnn.FIGURES,
+    **regularization.FIGURES,
     **rnn.FIGURES,
+    **gated.FIGURES,
     **cnn.FIGURES,
+    **diagrams.FIGURES,
 }
 """File stem → zero-argument function that computes the page's run and draws it."""
 

@@ -46,16 +46,21 @@ def xor_loss_curves(results: Sequence[XORResult], title: str | None = None) -> F
     """
     if not results:
         raise ValueError("results must hold at least one training run")
-    fig = new_figure(6.4, 3.0)
+    fig = new_figure(6.4, 4.4)
     ax = fig.add_subplot()
-    for result in results:
-        ax.semilogy(range(len(result.mse)), result.mse, label=run_label(result))
+    styles = ["-", "--", "-.", ":"]
+    markers = ["o", "s", "^", "D", "v", "P", "X"]
+    for k, result in enumerate(results):
+        epochs = len(result.mse)
+        every = max(epochs // 8, 1)  # markers shifted from curve to curve: curves on top of each other both show
+        ax.semilogy(range(epochs), result.mse, ls=styles[k % len(styles)], marker=markers[k % len(markers)], ms=4,
+                    markevery=(k * every // max(len(results), 1), every), label=run_label(result))
     ax.axhline(0.25, color="gray", lw=0.8, ls=":")
     ax.set_xlabel("epoch")
-    ax.set_ylabel("mean squared error")
+    ax.set_ylabel("mean squared error (log scale)")
     hidden = results[0].net.params["0.W"].shape[1]
     ax.set_title(title if title is not None else f"XOR, 2-{hidden}-1 sigmoid net, {run_label(results[0])}")
-    ax.legend(fontsize=7)
+    ax.legend(fontsize=7.5, loc="upper center", bbox_to_anchor=(0.5, -0.2))
     return fig
 
 

@@ -34,6 +34,22 @@ def test_ann_gradients_draws_the_run_it_is_given(monkeypatch: pytest.MonkeyPatch
     np.testing.assert_array_equal(fig.axes[1].images[0].get_array(), result.first_grads[1])
 
 
+def test_ann_heatmaps_are_labelled_and_their_numbers_readable() -> None:
+    fig = plots.ann_gradients(train_ann(epochs=2))
+    w1, w2 = fig.axes[:2]
+    assert (w1.get_ylabel(), w1.get_xlabel()) == ("input", "hidden unit")
+    assert (w2.get_ylabel(), w2.get_xlabel()) == ("hidden unit", "output")
+    assert [t.get_text() for t in w1.get_xticklabels()] == ["1", "2", "3", "4"]
+    limit = max(float(np.abs(g).max()) for g in train_ann(epochs=2).first_grads)
+    for ax in (w1, w2):
+        for text in ax.texts:
+            assert float(text.get_fontsize()) >= 8
+            value = abs(float(text.get_text()))
+            dark = value > 0.55 * limit  # a saturated cell: light text on it
+            assert text.get_color() == ("white" if dark else "black"), text.get_text()
+    assert fig.axes[2].get_label() == "<colorbar>"
+
+
 def test_classic_errors_draws_the_errors_it_is_given(monkeypatch: pytest.MonkeyPatch) -> None:
     result = trilayer(iterations=500, report_every=100)
     monkeypatch.setattr(plots, "trilayer", _never)

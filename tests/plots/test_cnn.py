@@ -54,5 +54,31 @@ def test_digit_figures_draw_the_result_they_are_given() -> None:
     assert np.asarray(fig.axes[0].get_lines()[0].get_xdata()).size == 1
     untrained = digit_saliency(evaluate_digits(build_cnn(0)), title="untrained", count=3)
     assert untrained.get_suptitle() == "untrained"
-    assert len(untrained.axes) == 6
-    assert len(digit_kernel_gradients(np.zeros((32, 3, 3))).axes) == 32
+    assert len(untrained.axes) == 3 + 3 + 2  # digits, saliency maps, a colour bar for each row
+    assert len(digit_kernel_gradients(np.zeros((32, 3, 3))).axes) == 32 + 1  # and its colour bar
+
+
+def test_saliency_shows_one_digit_per_label_on_one_colour_scale() -> None:
+    from backprop.plots.cnn import digit_saliency
+
+    result = evaluate_digits(build_cnn(0))
+    fig = digit_saliency(result, count=6)
+    labels = [int(ax.get_title().split()[1].rstrip(",")) for ax in fig.axes[:6]]
+    assert labels == [0, 1, 2, 3, 4, 5]  # a varied sample: no label twice
+    for ax, label in zip(fig.axes[:6], labels, strict=True):
+        first = int(np.flatnonzero(result.data.y_test == label)[0])
+        np.testing.assert_array_equal(ax.images[0].get_array(), result.data.x_test[first, 0])
+    maps = fig.axes[6:12]
+    norms = {(m.images[0].norm.vmin, m.images[0].norm.vmax) for m in maps}
+    assert len(norms) == 1  # every saliency map on the same scale
+    assert [ax.get_label() for ax in fig.axes[12:]] == ["<colorbar>", "<colorbar>"]
+
+
+def test_kernel_gradients_share_one_colour_scale() -> None:
+    from backprop.plots.cnn import digit_kernel_gradients
+
+    dK = np.random.default_rng(0).normal(size=(4, 3, 3))
+    fig = digit_kernel_gradients(dK)
+    limit = float(np.abs(dK).max())
+    assert {(ax.images[0].norm.vmin, ax.images[0].norm.vmax) for ax in fig.axes[:4]} == {(-limit, limit)}
+    assert fig.axes[4].get_label() == "<colorbar>"

@@ -27,7 +27,14 @@ def test_dnn_decision_draws_the_run_it_is_given(monkeypatch: pytest.MonkeyPatch)
         f"epoch 4: loss {result.losses[-1]:.4f}, train accuracy {result.train_accuracy:.1%},"
         f" test accuracy {result.test_accuracy:.1%}"
     )
-    np.testing.assert_array_equal(regions_ax.collections[-1].get_offsets(), result.x)  # the run's own data
+    regions, *points = regions_ax.collections
+    for c, dots in enumerate(points):  # the run's own data, class by class
+        np.testing.assert_array_equal(dots.get_offsets(), result.x[result.y == c])
+    # Each class's points and its region have one colour.
+    region_colours = np.asarray(regions.get_facecolor())[:, :3]
+    point_colours = np.array([np.asarray(dots.get_facecolor())[0, :3] for dots in points])
+    np.testing.assert_allclose(region_colours, point_colours)
+    assert (regions_ax.get_xlabel(), regions_ax.get_ylabel()) == ("$x_1$", "$x_2$")
 
 
 def test_dnn_gradient_norms_draws_the_norms_it_is_given(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -48,11 +48,13 @@ def test_probe_figures_draw_the_probes_they_are_given() -> None:
 
     fig = rnn_gradient_norms([grad_norm_probe((0.5, 1.5), T=8)])
     assert len(fig.axes) == 1
-    assert [line.get_label() for line in fig.axes[0].get_lines()] == ["W_h scale 0.5", "W_h scale 1.5"]
-    assert fig.axes[0].get_xlabel() == "time step t (the loss reads h_8)"
+    assert [line.get_label() for line in fig.axes[0].get_lines()] == ["$W_h$ scale 0.5", "$W_h$ scale 1.5"]
+    assert fig.axes[0].get_xlabel() == "time step $t$ (the loss reads $h_{8}$)"
+    assert fig.axes[0].get_ylabel() == r"$\|\partial L/\partial h_t\|$"  # typeset by mathtext
+    assert len({line.get_linestyle() for line in fig.axes[0].get_lines()}) == 2  # told apart without colour
     fig = truncation_figure(truncation_probe((0.9,), (1, 2), T=6))
     assert np.asarray(fig.axes[0].get_lines()[0].get_xdata()).tolist() == [1, 2]
-    assert "T = 6" in fig.axes[0].get_title()
+    assert "$T$ = 6 steps" in fig.axes[0].get_title()
 
 
 def test_text_figures_draw_the_runs_they_are_given() -> None:

@@ -31,6 +31,15 @@ def test_xor_loss_curves_draw_every_epoch_of_the_runs_given(monkeypatch: pytest.
     assert plots.xor_loss_curves(runs, title="given").axes[0].get_title() == "given"
 
 
+def test_curves_on_the_same_plateau_stay_visible() -> None:
+    """Two runs stuck at MSE 0.25 lie on top of each other: line styles and shifted markers tell them apart."""
+    runs = [train_xor(init_scale=0.01, lr=1.0, epochs=160, rng=0), train_xor(init_scale=0.1, lr=1.0, epochs=160, rng=0)]
+    a, b = plots.xor_loss_curves(runs).axes[0].lines[:2]
+    assert a.get_linestyle() != b.get_linestyle()
+    assert a.get_marker() != b.get_marker()
+    assert a.get_markevery() != b.get_markevery()  # markers at different epochs, so neither hides the other
+
+
 def test_xor_loss_curves_need_a_run() -> None:
     with pytest.raises(ValueError, match="at least one training run"):
         plots.xor_loss_curves([])
