@@ -75,6 +75,14 @@ class LayerRecord:
         upstream: $\\partial L/\\partial a$, the gradient arriving from the layer above.
         delta: $\\partial L/\\partial z$.
         grads: $\\partial L/\\partial\\theta$ for each parameter name.
+
+    Examples:
+        >>> import numpy as np
+        >>> import backprop as bp
+        >>> net = bp.Sequential(bp.Dense.from_arrays(np.array([[0.5], [-0.5]]), np.array([0.0])), bp.Sigmoid())
+        >>> record = bp.trace(net, np.array([[1.0, 1.0]]), np.array([[1.0]]), bp.mse).records[0]
+        >>> record.name, record.z.tolist(), record.a.tolist(), list(record.grads)
+        ('Dense(2, 1) → Sigmoid', [[0.0]], [[0.5]], ['W', 'b'])
     """
 
     name: str
@@ -86,7 +94,23 @@ class LayerRecord:
     grads: dict[str, Array] = field(default_factory=dict)
 
     def rows(self, decimals: int) -> list[tuple[str, str]]:
-        """The record as (quantity, formatted value) pairs."""
+        """The record as (quantity, formatted value) pairs.
+
+        Examples:
+            >>> import numpy as np
+            >>> import backprop as bp
+            >>> net = bp.Sequential(bp.Dense.from_arrays(np.array([[0.5], [-0.5]]), np.array([0.0])), bp.Sigmoid())
+            >>> record = bp.trace(net, np.array([[1.0, 1.0]]), np.array([[1.0]]), bp.mse).records[0]
+            >>> for quantity, value in record.rows(2):
+            ...     print(f"{quantity}: {value}")
+            input x: [1.00, 1.00]
+            z (pre-activation): [0.00]
+            a = f(z): [0.50]
+            ∂L/∂a (upstream): [-1.00]
+            δ = ∂L/∂z: [-0.25]
+            ∂L/∂W: [[-0.25], [-0.25]]
+            ∂L/∂b: [-0.25]
+        """
         out = [
             ("input x", format_array(_unbatched(self.x), decimals)),
             ("z (pre-activation)", format_array(_unbatched(self.z), decimals)),
@@ -105,6 +129,14 @@ class Trace:
         loss: the loss value of the pass.
         dloss: $\\partial L/\\partial\\hat y$, what the loss sent into the last layer.
         records: one `LayerRecord` per layer with parameters, input to output.
+
+    Examples:
+        >>> import numpy as np
+        >>> import backprop as bp
+        >>> net = bp.Sequential(bp.Dense.from_arrays(np.array([[0.5], [-0.5]]), np.array([0.0])), bp.Sigmoid())
+        >>> t = bp.trace(net, np.array([[1.0, 1.0]]), np.array([[1.0]]), bp.mse)
+        >>> t.loss, t.dloss.tolist(), [r.name for r in t.records]
+        (0.25, [[-1.0]], ['Dense(2, 1) → Sigmoid'])
     """
 
     loss: float
@@ -112,7 +144,24 @@ class Trace:
     records: list[LayerRecord]
 
     def to_text(self, decimals: int = 4) -> str:
-        """Plain-text table, one block per layer (batch of one shown without its batch axis)."""
+        """Plain-text table, one block per layer (batch of one shown without its batch axis).
+
+        Examples:
+            >>> import numpy as np
+            >>> import backprop as bp
+            >>> net = bp.Sequential(bp.Dense.from_arrays(np.array([[0.5], [-0.5]]), np.array([0.0])), bp.Sigmoid())
+            >>> print(bp.trace(net, np.array([[1.0, 1.0]]), np.array([[1.0]]), bp.mse).to_text(decimals=2))
+            loss L = 0.25
+            ∂L/∂ŷ = [-1.00]
+            layer 1: Dense(2, 1) → Sigmoid
+              input x             [1.00, 1.00]
+              z (pre-activation)  [0.00]
+              a = f(z)            [0.50]
+              ∂L/∂a (upstream)    [-1.00]
+              δ = ∂L/∂z           [-0.25]
+              ∂L/∂W               [[-0.25], [-0.25]]
+              ∂L/∂b               [-0.25]
+        """
         decimals = nonnegative_int(decimals, "decimals")
         lines = [f"loss L = {self.loss:.{decimals}f}", f"∂L/∂ŷ = {format_array(_unbatched(self.dloss), decimals)}"]
         for i, rec in enumerate(self.records, 1):
@@ -123,7 +172,27 @@ class Trace:
         return "\n".join(lines)
 
     def to_markdown(self, decimals: int = 4) -> str:
-        """Markdown table: one row per quantity, one column per layer."""
+        """Markdown table: one row per quantity, one column per layer.
+
+        Examples:
+            >>> import numpy as np
+            >>> import backprop as bp
+            >>> net = bp.Sequential(bp.Dense.from_arrays(np.array([[0.5], [-0.5]]), np.array([0.0])), bp.Sigmoid())
+            >>> t = bp.trace(net, np.array([[1.0, 1.0]]), np.array([[1.0]]), bp.mse)
+            >>> table, footer = t.to_markdown(decimals=2).split("\\n\\n")
+            >>> print(table)
+            | quantity | layer 1: Dense(2, 1) → Sigmoid |
+            |---|---|
+            | input x | `[1.00, 1.00]` |
+            | z (pre-activation) | `[0.00]` |
+            | a = f(z) | `[0.50]` |
+            | ∂L/∂a (upstream) | `[-1.00]` |
+            | δ = ∂L/∂z | `[-0.25]` |
+            | ∂L/∂W | `[[-0.25], [-0.25]]` |
+            | ∂L/∂b | `[-0.25]` |
+            >>> print(footer)
+            Loss $L$ = 0.25; $\\partial L/\\partial\\hat y$ = `[-1.00]`.
+        """
         decimals = nonnegative_int(decimals, "decimals")
         head = "| quantity | " + " | ".join(f"layer {i}: {r.name}" for i, r in enumerate(self.records, 1)) + " |"
         sep = "|---|" + "---|" * len(self.records)

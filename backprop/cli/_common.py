@@ -38,11 +38,36 @@ PLOT_SUFFIXES = (".svg", ".png")
 
 
 class CommandError(Exception):
-    """A bad option or an impossible request: printed as one line, exit status 2."""
+    """A bad option or an impossible request: printed as one line, exit status 2.
+
+    Examples:
+        >>> from backprop.cli._common import CommandError, check_input_file
+        >>> try:
+        ...     check_input_file("/no/such/file.npz", "--load")
+        ... except CommandError as exc:
+        ...     print(f"error: {exc}")
+        error: --load /no/such/file.npz: no such file
+        >>> from backprop.cli import main
+        >>> main(["trask", "--seed", "1"])        # the one line goes to stderr
+        2
+    """
 
 
 class Command(Protocol):
-    """A module of ``backprop.cli``: a one-line ``HELP``, its options, and ``run``."""
+    """A module of ``backprop.cli``: a one-line ``HELP``, its options, and ``run``.
+
+    Examples:
+        >>> import argparse
+        >>> from backprop.cli import COMMANDS
+        >>> command = COMMANDS["trask"]
+        >>> print(command.HELP)
+        the classic "11 lines" bilayer and trilayer sigmoid nets, reproduced digit for digit
+        >>> parser = argparse.ArgumentParser()
+        >>> command.add_arguments(parser)
+        >>> args = parser.parse_args(["--iterations", "100", "--report-every", "50"])
+        >>> args.iterations, args.report_every, args.plot
+        (100, 50, None)
+    """
 
     HELP: str
 
@@ -73,12 +98,30 @@ def seed_value(text: str) -> int:
 
 
 def add_seed_option(parser: argparse.ArgumentParser, default: int, what: str) -> None:
-    """``--seed N``, for a command whose run draws random numbers (``what`` says which)."""
+    """``--seed N``, for a command whose run draws random numbers (``what`` says which).
+
+    Examples:
+        >>> import argparse
+        >>> from backprop.cli._common import add_seed_option
+        >>> parser = argparse.ArgumentParser()
+        >>> add_seed_option(parser, 0, "the initial weights")
+        >>> parser.parse_args([]).seed, parser.parse_args(["--seed", "3"]).seed
+        (0, 3)
+    """
     parser.add_argument("--seed", type=seed_value, default=default, help=f"seed for {what} (default: {default})")
 
 
 def add_plot_option(parser: argparse.ArgumentParser, what: str) -> None:
-    """``--plot FILE``: draw ``what`` from the run just printed (.svg or .png)."""
+    """``--plot FILE``: draw ``what`` from the run just printed (.svg or .png).
+
+    Examples:
+        >>> import argparse
+        >>> from backprop.cli._common import add_plot_option
+        >>> parser = argparse.ArgumentParser()
+        >>> add_plot_option(parser, "the loss curve")
+        >>> parser.parse_args([]).plot, parser.parse_args(["--plot", "loss.svg"]).plot
+        (None, 'loss.svg')
+    """
     parser.add_argument("--plot", metavar="FILE", help=f"save {what}, drawn from this run (.svg or .png)")
 
 
@@ -204,7 +247,11 @@ def check_plot_option(path: str | None) -> Path | None:
 
 
 def save_plot(fig: Figure, path: str | Path) -> Path:
-    """Save a figure that `check_plot_option` has cleared the way for (the suffix picks SVG or PNG)."""
+    """Save a figure that `check_plot_option` has cleared the way for (the suffix picks SVG or PNG).
+
+    Each command's ``--plot`` test in ``tests/cli`` calls it; it has no example here, since
+    drawing a figure needs matplotlib and this module must import and run its examples without.
+    """
     from backprop.plots import save  # matplotlib, loaded only now that a figure is to be saved
 
     return save(fig, path)

@@ -81,6 +81,17 @@ class EdgeStep:
         loss_after: the loss after the descent step.
         output_wrong_sign: the output after ``K ← K − η·(y − out)·patch`` (and the same for $b$).
         loss_wrong_sign: the loss after that step.
+
+    Examples:
+        >>> import numpy as np
+        >>> from backprop.examples.edge import edge_step
+        >>> s = edge_step()
+        >>> print(f"dL/db {s.grad_b:.2f}, lr {s.lr}")
+        dL/db -0.68, lr 0.1
+        >>> (np.round(s.grad_patch, 2) + 0.0).tolist()      # ∂L/∂out · K; + 0.0: print -0.0 as 0.0
+        [[-0.68, 0.0, 0.68], [-1.36, 0.0, 1.36], [-0.68, 0.0, 0.68]]
+        >>> (np.round(s.kernel_after, 4) + 0.0).tolist()
+        [[1.0612, 0.034, -1.0], [2.0646, 0.034, -1.9993], [1.0612, 0.034, -0.9986]]
     """
 
     output: float

@@ -246,6 +246,14 @@ class MemoryRuns:
         lr: Adam's learning rate.
         gate_bias: the initial gate bias (see `make_recurrent`).
         n_test: test sequences per run.
+
+    Examples:
+        >>> from backprop.examples.memory import train_memory
+        >>> runs = train_memory("gru", 5, seeds=(0, 1), steps=30)
+        >>> runs.kind, runs.T, runs.seeds, runs.mean, runs.solved
+        ('gru', 5, (0, 1), 1.0, 2)
+        >>> print(" ".join(f"{loss:.2f}" for loss in runs.losses[-1]))     # each run's loss at the last step
+        0.03 0.01
     """
 
     kind: Kind
@@ -358,6 +366,12 @@ class MemoryTable:
 
     Attributes:
         runs: ``(kind, T)`` → its `MemoryRuns`.
+
+    Examples:
+        >>> from backprop.examples.memory import memory_table
+        >>> table = memory_table(lengths=(3,), kinds=("gru",), seeds=(0,), steps=20)
+        >>> table.kinds, table.lengths, table.runs["gru", 3].accuracies
+        (('gru',), (3,), (1.0,))
     """
 
     runs: dict[tuple[Kind, int], MemoryRuns]
@@ -425,6 +439,14 @@ class GradientProbe:
         hidden: kind → $\|\partial L/\partial h_t\| / \|\partial L/\partial h_{T+1}\|$ for
             $t = 1, \dots, T+1$, averaged over the sequences (read-only).
         cell: the same for the LSTM's cell state, $\|\partial L/\partial c_t\| / \|\partial L/\partial c_{T+1}\|$.
+
+    Examples:
+        >>> from backprop.examples.memory import gradient_probe
+        >>> probe = gradient_probe(20)
+        >>> probe.T, probe.gate_bias, float(probe.hidden["lstm"][-1]), probe.cell.flags.writeable
+        (20, 5.0, 1.0, False)
+        >>> print(" ".join(f"{probe.cell[t]:.2f}" for t in (0, 10, 20)))     # at c_1, c_11, c_21
+        0.88 0.94 1.00
     """
 
     T: int

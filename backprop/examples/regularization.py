@@ -94,6 +94,14 @@ class NoisySpiral:
         x_test: test points, ``(n_test * 3, 2)``.
         y_test: their true labels.
         flipped: which training labels are wrong.
+
+    Examples:
+        >>> from backprop.examples.regularization import noisy_spiral
+        >>> data = noisy_spiral(10, 5)
+        >>> data.x_train.shape, data.y_train.shape, data.x_test.shape, data.y_test.shape
+        ((30, 2), (30,), (15, 2), (15,))
+        >>> int(data.flipped.sum()), data.y_train.flags.writeable
+        (8, False)
     """
 
     x_train: Array
@@ -171,6 +179,16 @@ class OverfitRun:
         train_accuracy: accuracy on the (noisy) training labels at those steps.
         test_accuracy: accuracy on the (true) test labels at those steps.
         regions: the predicted class at every point of `GRID` × `GRID`, ``(100, 100)``.
+
+    Examples:
+        >>> from backprop.examples.regularization import train_overfit
+        >>> run = train_overfit("dropout", steps=20, every=10)
+        >>> run
+        OverfitRun(regulariser='dropout', seed=0, optimizer='Adam(lr=0.03)')
+        >>> print(" ".join(f"{loss:.3f}" for loss in run.train_loss))       # at steps 0, 10, 20
+        1.218 0.897 0.836
+        >>> print(f"train {run.final_train:.3f}, test {run.final_test:.3f}")
+        train 0.647, test 0.673
     """
 
     regulariser: Regulariser
@@ -273,16 +291,38 @@ class OverfitTable:
 
     Attributes:
         runs: regulariser → its `OverfitRun` for each seed.
+
+    Examples:
+        >>> from backprop.examples.regularization import overfit_table
+        >>> table = overfit_table(["none"], [0, 1], steps=10)
+        >>> list(table.runs), [run.seed for run in table.runs["none"]]
+        (['none'], [0, 1])
+        >>> print(f"{table.mean('none'):.4f}")
+        0.7933
     """
 
     runs: dict[Regulariser, tuple[OverfitRun, ...]]
 
     def test_accuracies(self, regulariser: Regulariser) -> tuple[float, ...]:
-        """Each run's final test accuracy."""
+        """Each run's final test accuracy.
+
+        Examples:
+            >>> from backprop.examples.regularization import overfit_table
+            >>> table = overfit_table(["none"], [0, 1], steps=10)
+            >>> [f"{a:.4f}" for a in table.test_accuracies("none")]
+            ['0.7700', '0.8167']
+        """
         return tuple(r.final_test for r in self.runs[regulariser])
 
     def mean(self, regulariser: Regulariser) -> float:
-        """The mean final test accuracy over the runs."""
+        """The mean final test accuracy over the runs.
+
+        Examples:
+            >>> from backprop.examples.regularization import overfit_table
+            >>> table = overfit_table(["none"], [0, 1], steps=10)
+            >>> print(f"{table.mean('none'):.4f}")
+            0.7933
+        """
         return float(np.mean(self.test_accuracies(regulariser)))
 
     def to_text(self) -> str:
@@ -362,6 +402,14 @@ class DeepSigmoidRun:
             batch of 300 spiral points (training mode), as `backprop.examples.dnn.layer_gradient_norms`.
         losses: the mean batch loss of every epoch.
         accuracy: accuracy on the 450 spiral points after training, in eval mode.
+
+    Examples:
+        >>> from backprop.examples.regularization import train_deep_sigmoid
+        >>> run = train_deep_sigmoid(True, epochs=2)
+        >>> run.batchnorm, len(run.grad_norms), len(run.losses)
+        (True, 9, 2)
+        >>> print(f"loss {run.losses[0]:.4f} → {run.losses[-1]:.4f}, accuracy {run.accuracy:.4f}")
+        loss 1.0019 → 0.8494, accuracy 0.5067
     """
 
     batchnorm: bool
@@ -371,7 +419,19 @@ class DeepSigmoidRun:
     _trained: Sequential = field(repr=False)
 
     def model(self) -> Sequential:
-        """A copy of the trained network, in eval mode (change it freely: the run keeps its own)."""
+        """A copy of the trained network, in eval mode (change it freely: the run keeps its own).
+
+        Examples:
+            >>> from backprop.examples.dnn import spiral
+            >>> from backprop.examples.regularization import accuracy, train_deep_sigmoid
+            >>> run = train_deep_sigmoid(True, epochs=2)
+            >>> model = run.model()
+            >>> model.layers[1].training, accuracy(model, *spiral(150, 3, rng=0)) == run.accuracy
+            (False, True)
+            >>> model.params["0.W"][...] = 0.0                  # changes the copy only
+            >>> bool(run.model().params["0.W"].any())
+            True
+        """
         return copy.deepcopy(self._trained).eval()
 
 

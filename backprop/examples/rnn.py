@@ -91,6 +91,16 @@ class RNNResult:
         prediction: its final output for `RNN_X`.
         losses: the loss before each epoch's update.
         predictions: the output before each epoch's update.
+
+    Examples:
+        >>> from backprop.examples.rnn import train_rnn
+        >>> result = train_rnn(epochs=5)
+        >>> len(result.losses), len(result.predictions), result.model
+        (5, 5, Sequential(RNN(2, 4), Dense(4, 1), Sigmoid()))
+        >>> print(f"ŷ {result.predictions[0]:.4f} → {result.prediction:.4f}")   # first update: before, last: after
+        ŷ 0.4315 → 0.4856
+        >>> print(f"loss {result.losses[0]:.4f} → {result.losses[-1]:.4f}")
+        loss 0.3232 → 0.2751
     """
 
     model: Sequential
@@ -148,6 +158,17 @@ class BPTTPass:
         hidden_grads: $\partial L/\partial h_t$ (direct part plus what flows back from $t+1$), ``(T, H)``.
         deltas: $\delta_t = \partial L/\partial a_t = \partial L/\partial h_t \odot (1 - h_t^2)$, ``(T, H)``.
         grads: ``"W_x"``, ``"W_h"``, ``"b"`` of the `RNN`, ``"W_o"``, ``"c"`` of the readout.
+
+    Examples:
+        >>> import numpy as np
+        >>> from backprop.examples.rnn import first_pass
+        >>> p = first_pass()
+        >>> p.states.shape, p.hidden_grads.shape, list(p.grads)
+        ((3, 4), (3, 4), ['W_x', 'W_h', 'b', 'W_o', 'c'])
+        >>> print(f"ŷ {p.prediction:.4f}, L {p.loss:.4f}, ∂L/∂ŷ {p.dpred:.4f}")
+        ŷ 0.4315, L 0.3232, ∂L/∂ŷ -1.1371
+        >>> bool(np.allclose(p.deltas, p.hidden_grads * (1 - p.states**2)))
+        True
     """
 
     prediction: float
@@ -159,7 +180,18 @@ class BPTTPass:
     grads: dict[str, Array]
 
     def to_text(self) -> str:
-        """A table of $h_t$, $\\partial L/\\partial h_t$, $\\delta_t$ per step, then each gradient (one row a line)."""
+        """A table of $h_t$, $\\partial L/\\partial h_t$, $\\delta_t$ per step, then each gradient (one row a line).
+
+        Examples:
+            >>> from backprop.examples.rnn import first_pass
+            >>> lines = first_pass().to_text().splitlines()
+            >>> print("\\n".join(lines[:3]))
+            prediction ŷ = 0.4315, loss L = (ŷ − y)² = 0.3232, ∂L/∂ŷ = -1.1371
+            t  h_t                                ∂L/∂h_t                            δ_t = ∂L/∂a_t
+            1  [0.0997, -0.1974, 0.2913, 0.0000]  [0.0024, -0.0007, 0.0003, 0.0000]  [0.0024, -0.0007, 0.0003, 0.0000]
+            >>> lines[-1]
+            '∂L/∂c    [-0.2789]'
+        """
         rows = [("t", "h_t", "∂L/∂h_t", "δ_t = ∂L/∂a_t")]
         for t in range(self.states.shape[0]):
             rows.append(

@@ -141,6 +141,15 @@ class GradNormProbe:
         scales: the scales of $W_h$.
         x_scale: the inputs' standard deviation.
         norms: $\|\partial L/\partial h_t\|$, one row per scale, ``(len(scales), T)``.
+
+    Examples:
+        >>> from backprop.examples.rnn_gradients import grad_norm_probe
+        >>> from backprop.trace import format_array
+        >>> probe = grad_norm_probe((0.5, 1.0), T=5)
+        >>> probe.scales, probe.x_scale, probe.norms.shape
+        ((0.5, 1.0), 0.01, (2, 5))
+        >>> print(format_array(probe.norms, 3))          # halved at every step back at scale 0.5
+        [[0.062, 0.125, 0.250, 0.500, 1.000], [0.998, 0.999, 0.999, 0.999, 1.000]]
     """
 
     scales: tuple[float, ...]
@@ -179,6 +188,15 @@ class TruncationProbe:
         ks: the truncation lengths.
         T: the sequence length.
         errors: `truncation_error` for each scale (rows) and each ``k`` (columns).
+
+    Examples:
+        >>> from backprop.examples.rnn_gradients import truncation_probe
+        >>> from backprop.trace import format_array
+        >>> probe = truncation_probe((0.5, 1.5), (1, 5, 40))
+        >>> probe.scales, probe.ks, probe.T
+        ((0.5, 1.5), (1, 5, 40), 40)
+        >>> print(format_array(probe.errors, 3))         # k = 40 = T: exactly full BPTT
+        [[0.431, 0.011, 0.000], [0.963, 0.804, 0.000]]
     """
 
     scales: tuple[float, ...]

@@ -123,6 +123,14 @@ class TextResult:
         grad_norms: the global gradient norm of each step, before clipping.
         eval_steps: the steps at which the whole text was scored.
         eval_losses: cross-entropy over the whole text at those steps.
+
+    Examples:
+        >>> from backprop.examples.text import train_text
+        >>> result = train_text(steps=2, hidden=8, seq_len=8, batch=2)
+        >>> len(result.chars), result.chars[-5:], len(result.losses), len(result.grad_norms), result.eval_steps
+        (41, 'uvwxy', 2, 2, [0, 2])
+        >>> print(" ".join(f"{loss:.3f}" for loss in result.eval_losses))
+        3.726 3.701
     """
 
     model: NextCharModel

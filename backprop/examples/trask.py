@@ -78,6 +78,14 @@ class TrilayerResult:
             0, ``report_every``, 2 ``report_every``, ...
         report_every: the interval between two recorded errors, in iterations.
         iterations: the number of iterations run.
+
+    Examples:
+        >>> from backprop.examples.trask import trilayer
+        >>> result = trilayer()
+        >>> result.iterations, result.report_every, len(result.errors), result.output.shape
+        (60000, 10000, 6, (4, 1))
+        >>> print(f"{result.errors[0]:.4f} → {result.errors[-1]:.4f}")
+        0.4964 → 0.0035
     """
 
     output: Array

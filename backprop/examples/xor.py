@@ -51,7 +51,16 @@ XOR_Y: Array = np.array([[0], [1], [1], [0]], dtype=np.float64)
 
 
 class LogEntry(NamedTuple):
-    """One line of a training log: the loss that is optimised and the MSE, before that epoch's update."""
+    """One line of a training log: the loss that is optimised and the MSE, before that epoch's update.
+
+    Examples:
+        >>> from backprop.examples.xor import XOR_X, XOR_Y, TwoLayerNet
+        >>> entry = TwoLayerNet(2, 4, 1, rng=0).train(XOR_X, XOR_Y, epochs=1)[0]
+        >>> entry._fields
+        ('epoch', 'loss', 'mse')
+        >>> print(f"epoch {entry.epoch}: loss {entry.loss:.4f}, mse {entry.mse:.4f}")
+        epoch 0: loss 0.9258, mse 0.3430
+    """
 
     epoch: int
     loss: float
@@ -179,6 +188,15 @@ class XORResult:
         init_scale: the initial weight scale.
         lr: the learning rate.
         epochs: the number of updates.
+
+    Examples:
+        >>> import numpy as np
+        >>> from backprop.examples.xor import train_xor
+        >>> result = train_xor(epochs=300)
+        >>> result.init_scale, result.lr, result.epochs, len(result.mse), [e.epoch for e in result.log]
+        (1.0, 1.0, 300, 300, [0, 100, 200])
+        >>> np.round(result.predictions, 2).tolist()
+        [0.29, 0.53, 0.64, 0.56]
     """
 
     net: TwoLayerNet
@@ -282,6 +300,15 @@ class StackedRuns:
     Attributes:
         mse: the MSE of each network before every epoch's update, ``(epochs, S)``.
         output: each trained network's outputs on `XOR_X`, ``(S, 4, 1)``.
+
+    Examples:
+        >>> import numpy as np
+        >>> from backprop.examples.xor import initial_weights, train_many
+        >>> runs = train_many(*initial_weights(1.0, range(3)), lr=1.0, epochs=300)
+        >>> runs.mse.shape, runs.output.shape
+        ((300, 3), (3, 4, 1))
+        >>> np.round(runs.final_mse, 4).tolist(), runs.learned.tolist()
+        ([0.1871, 0.151, 0.0058], [False, False, True])
     """
 
     mse: Array
