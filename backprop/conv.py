@@ -13,8 +13,10 @@ zeros. Each output number is a sum of products of one input patch with the kerne
 
 `Conv2D` rearranges every patch into a column (`backprop.im2col.im2col`) so that the whole
 layer is one matrix product, and sends gradients back through `backprop.im2col.col2im`.
-The loop-by-loop reference it is tested against is in `backprop.conv_reference`. Both are
-importable from here too, as before (``from backprop.conv import im2col``).
+For stride-1 convolutions it builds the same matrix in a layout that moves fewer bytes
+(`backprop.im2col.FlatPatches`, chosen by `backprop.im2col.patches_for`). The loop-by-loop
+reference it is tested against is in `backprop.conv_reference`. Both are importable from
+here too, as before (``from backprop.conv import im2col``).
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ import numpy as np
 from backprop._check import as_float_array, make_rng, nonnegative_int, positive_int, require_forward
 from backprop._types import Array
 from backprop.conv_reference import conv2d_backward_loop, conv2d_forward_loop
-from backprop.im2col import _col2im, _im2col, _images, _window, col2im, conv_output_size, im2col
+from backprop.im2col import Patches, _images, _window, col2im, conv_output_size, im2col, patches_for
 
 __all__ = [
     "Conv2D",
@@ -62,9 +64,11 @@ class Conv2D:
     $\partial L/\partial x = \operatorname{col2im}(K_{\text{mat}}^\top G)$ (the full convolution of
     $G$ with the flipped kernels).
 
-    The forward output is a transposed view of the product ``(O, N·Ho·Wo)`` (no copy is made);
-    ``numpy.ascontiguousarray`` turns it into a C-ordered array if one is needed. The layer
-    keeps $X$ between ``forward`` and ``backward``.
+    The forward output is a C-ordered ``(N, O, Ho, Wo)`` array, copied out of the product
+    ``(O, N·Ho·Wo)``, so that the layers after it read it fast. The layer keeps $X$ between
+    ``forward`` and ``backward``, in a buffer it reuses from one batch to the next (one per
+    input shape, for the last few shapes seen); the rows and columns of $X$ are laid out by
+    `backprop.im2col.patches_for`.
 
     Args:
         in_channels: channels ``C`` of the input.
@@ -123,7 +127,8 @@ class Conv2D:
         self.params: dict[str, Array] = {"W": w, "b": np.zeros(o)}
         self.grads: dict[str, Array] = {"W": np.zeros_like(w), "b": np.zeros(o)}
         self._cols: Array | None = None  # X = im2col(x) of the last forward, (C·kh·kw, N·Ho·Wo)
-        self._x_shape: tuple[int, int, int, int] = (0, 0, 0, 0)
+        self._patches: Patches | None = None  # the layout of X and G for the last forward's input shape
+        self._layouts: dict[tuple[int, ...], Patches] = {}  # the layouts (and their buffers) of recent shapes
         self._out_shape: tuple[int, int, int, int] = (0, 0, 0, 0)
 
     @classmethod
@@ -201,19 +206,28 @@ class Conv2D:
             x: images, ``(N, C, H, W)``.
 
         Returns:
-            ``(N, O, Ho, Wo)`` (a transposed view of the ``(O, N·Ho·Wo)`` product), sizes from
-            `conv_output_size`.
+            ``(N, O, Ho, Wo)``, sizes from `conv_output_size`.
         """
         x = _images(x)
-        n, o, ho, wo = self.output_shape(x.shape)
-        kh, kw = self.kernel_size
-        cols = _im2col(x, kh, kw, self.stride, self.padding, ho, wo)  # X, (C·kh·kw, N·Ho·Wo)
-        out = self.params["W"].reshape(o, -1) @ cols  # (O, N·Ho·Wo): one GEMM for the whole batch
+        self._out_shape = self.output_shape(x.shape)
+        patches = self._layout(x.shape)
+        X = patches.im2col(x)  # (C·kh·kw, N·Ho·Wo)
+        out = patches.kernel_matrix(self.params["W"]) @ X  # K_mat X: one GEMM for the whole batch
         out += self.params["b"][:, None]
-        self._cols = cols
-        self._x_shape, self._out_shape = (n, x.shape[1], x.shape[2], x.shape[3]), (n, o, ho, wo)
-        result: Array = out.reshape(o, n, ho, wo).transpose(1, 0, 2, 3)  # a view: no copy
-        return result
+        self._patches, self._cols = patches, X
+        return patches.to_images(out)  # (N, O, Ho, Wo)
+
+    def _layout(self, x_shape: tuple[int, ...]) -> Patches:
+        """The layout of X for inputs of ``x_shape``, made once per shape (the last four are kept)."""
+        layout = self._layouts.pop(x_shape, None)
+        if layout is None:
+            kh, kw = self.kernel_size
+            n, c, h, w = x_shape
+            layout = patches_for((n, c, h, w), kh, kw, self.stride, self.padding)
+        self._layouts[x_shape] = layout  # the most recent last
+        while len(self._layouts) > 4:
+            del self._layouts[next(iter(self._layouts))]
+        return layout
 
     def backward(self, dout: Array) -> Array:
         r"""Fill ``grads`` and return $\partial L/\partial x$, for $G$ = ``dout`` rearranged to ``(O, N·Ho·Wo)``.
@@ -229,17 +243,16 @@ class Conv2D:
             ``grads["b"]`` ``(O,)`` are set.
         """
         X = require_forward(self._cols, type(self).__name__)
+        patches = require_forward(self._patches, type(self).__name__)
         dout = as_float_array(dout, "dout", ndim=4)
         if dout.shape != self._out_shape:
             raise ValueError(f"dout must have the shape of the forward output {self._out_shape}, got {dout.shape}")
-        K = self.params["W"]
-        K_mat = K.reshape(self.out_channels, -1)  # (O, C·kh·kw)
-        G = dout.transpose(1, 0, 2, 3).reshape(self.out_channels, -1)  # (O, N·Ho·Wo)
-        self.grads["W"] = (G @ X.T).reshape(K.shape)
+        K_mat = patches.kernel_matrix(self.params["W"])  # (O, C·kh·kw)
+        G = patches.from_images(dout)  # (O, N·Ho·Wo)
+        self.grads["W"] = patches.kernel_grad(G @ X.T)
         self.grads["b"] = G.sum(axis=1)
-        kh, kw = self.kernel_size
-        ho, wo = self._out_shape[2:]
-        return _col2im(K_mat.T @ G, self._x_shape, kh, kw, self.stride, self.padding, ho, wo)
+        dX = np.matmul(K_mat.T, G, out=patches.gradient_buffer())  # K_mat^T G, into a buffer kept for it
+        return patches.col2im(dX)
 
     def __repr__(self) -> str:
         return (
@@ -277,11 +290,11 @@ class MaxPool2D:
         self.stride = self.size if stride is None else positive_int(stride, "stride")
         self.params: dict[str, Array] = {}
         self.grads: dict[str, Array] = {}
-        self._argmax: np.ndarray | None = None
-        self._x_shape: tuple[int, int, int, int] = (0, 0, 0, 0)
+        self._x: Array | None = None  # the input of the last forward
+        self._out: Array | None = None  # its output: the maximum of every window
 
     def forward(self, x: Array) -> Array:
-        r"""$\text{out}[n, c, i, j] = \max_{p, q} x[n, c, s\,i + p, s\,j + q]$; keeps each window's argmax.
+        r"""$\text{out}[n, c, i, j] = \max_{p, q} x[n, c, s\,i + p, s\,j + q]$; keeps ``x`` and ``out`` for `backward`.
 
         Args:
             x: images, ``(N, C, H, W)``.
@@ -290,24 +303,31 @@ class MaxPool2D:
             ``(N, C, Ho, Wo)`` with $H_o = \lfloor (H - \text{size})/s \rfloor + 1$ (and $W_o$ alike).
         """
         x = _images(x)
-        n, c, h, w = x.shape
+        h, w = x.shape[2:]
         k, s = self.size, self.stride
         if h < k or w < k:
             raise ValueError(
                 f"x is too small for the {k}×{k} pooling window: its images are {h}×{w}, got shape {x.shape}"
             )
         ho, wo = (h - k) // s + 1, (w - k) // s + 1
-        # windows[p·k + q] holds the window entry at offset (p, q) for every output position
-        windows = np.stack([x[:, :, _window(p, s, ho), _window(q, s, wo)] for p in range(k) for q in range(k)])
-        self._argmax = windows.argmax(axis=0)  # first maximum in row-major order: ties resolved the same way always
-        self._x_shape = (n, c, h, w)
-        out: Array = np.take_along_axis(windows, self._argmax[None], axis=0)[0]
+        out: Array = self._entry(x, 0, ho, wo).copy()
+        for j in range(1, k * k):
+            np.maximum(out, self._entry(x, j, ho, wo), out=out)
+        self._x, self._out = x, out
         return out
+
+    def _entry(self, x: Array, j: int, ho: int, wo: int) -> Array:
+        """Entry ``j = p·size + q`` (offset ``(p, q)``) of every window, as a view ``(N, C, Ho, Wo)``."""
+        k, s = self.size, self.stride
+        view: Array = x[:, :, _window(j // k, s, ho), _window(j % k, s, wo)]
+        return view
 
     def backward(self, dout: Array) -> Array:
         r"""Each window's gradient goes to its argmax: $\partial L/\partial x$ is ``dout`` there, 0 elsewhere.
 
-        Overlapping windows (``stride < size``) add their contributions.
+        The argmax of a window is its first entry, in row-major order, equal to the window's
+        maximum, so a tie always goes the same way. Overlapping windows (``stride < size``)
+        add their contributions.
 
         Args:
             dout: $\partial L/\partial\,\text{out}$, ``(N, C, Ho, Wo)``.
@@ -315,16 +335,19 @@ class MaxPool2D:
         Returns:
             $\partial L/\partial x$, ``(N, C, H, W)``.
         """
-        argmax = require_forward(self._argmax, type(self).__name__)
+        out = require_forward(self._out, type(self).__name__)
+        x = require_forward(self._x, type(self).__name__)
         dout = as_float_array(dout, "dout", ndim=4)
-        if dout.shape != argmax.shape:
-            raise ValueError(f"dout must have the shape of the forward output {argmax.shape}, got {dout.shape}")
-        k, s = self.size, self.stride
-        ho, wo = dout.shape[2:]
-        dx = np.zeros(self._x_shape)
-        for p in range(k):
-            for q in range(k):
-                dx[:, :, _window(p, s, ho), _window(q, s, wo)] += np.where(argmax == p * k + q, dout, 0.0)
+        if dout.shape != out.shape:
+            raise ValueError(f"dout must have the shape of the forward output {out.shape}, got {dout.shape}")
+        ho, wo = out.shape[2:]
+        dx = np.zeros(x.shape)
+        taken = np.zeros(out.shape, dtype=bool)  # windows whose argmax is found
+        for j in range(self.size**2):
+            first = (self._entry(x, j, ho, wo) == out) & ~taken  # entry j is its window's first maximum
+            taken |= first
+            to = self._entry(dx, j, ho, wo)  # a view of dx
+            to += dout * first
         return dx
 
     def __repr__(self) -> str:

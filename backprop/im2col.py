@@ -1,10 +1,15 @@
-r"""Patches as columns: `im2col`, its adjoint `col2im`, and `conv_output_size`.
+r"""Patches as columns: `im2col`, its adjoint `col2im`, `conv_output_size`, and the layouts `Conv2D` uses.
 
 A convolution multiplies every ``(C, kh, kw)`` patch of the (padded) input with every
 kernel. `im2col` lays the patches out as the columns of one matrix, so that the whole
 convolution is a single matrix product; `col2im` sends a gradient on those columns back
 onto the pixels they were copied from, adding where patches overlap. Both move numbers
 with one strided copy per kernel offset ``(p, q)``, never a loop over images or positions.
+
+`Conv2D` builds that matrix through `patches_for`, which returns one of two layouts of
+the same products: `Patches` (exactly `im2col` and `col2im`) or, for the common stride-1
+convolutions, `FlatPatches`, which moves far fewer bytes to build the same matrix; the
+tests check the second against the first.
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ import numpy as np
 from backprop._check import as_float_array, nonnegative_int, positive_int
 from backprop._types import Array
 
-__all__ = ["col2im", "conv_output_size", "im2col"]
+__all__ = ["FlatPatches", "Patches", "col2im", "conv_output_size", "im2col", "patches_for"]
 
 
 def _images(x: object, name: str = "x") -> Array:
@@ -176,3 +181,208 @@ def _col2im(
             dxt[:, :, _window(p, stride, ho), _window(q, stride, wo)] += c6[:, p, q]
     dx: Array = dxt[:, :, padding : padding + h, padding : padding + w].transpose(1, 0, 2, 3)
     return dx
+
+
+class Patches:
+    r"""The plain layout: $X = \operatorname{im2col}(x)$ with rows ``(c, p, q)`` and columns ``(n, i, j)``.
+
+    `Conv2D` computes $\text{out} = K_{\text{mat}} X + b$, $\partial L/\partial K = G X^\top$ and
+    $\partial L/\partial x = \operatorname{col2im}(K_{\text{mat}}^\top G)$ through one of these
+    objects: ``im2col`` makes $X$, ``kernel_matrix`` flattens the kernels to match its rows,
+    ``from_images`` turns $\partial L/\partial\,\text{out}$ into $G$, and ``to_images``,
+    ``kernel_grad`` and ``col2im`` turn the products back into images and kernels.
+    `FlatPatches` does the same with fewer bytes moved; this one is its reference.
+
+    Args:
+        x_shape: ``(N, C, H, W)`` of the images.
+        kh: kernel height.
+        kw: kernel width.
+        stride: step between kernel positions.
+        padding: zeros added on every side.
+
+    Examples:
+        >>> import numpy as np
+        >>> from backprop.im2col import Patches, im2col
+        >>> x = np.arange(18.0).reshape(1, 2, 3, 3)
+        >>> layout = Patches(x.shape, 2, 2)
+        >>> np.array_equal(layout.im2col(x), im2col(x, 2, 2))
+        True
+        >>> K = np.ones((1, 2, 2, 2))
+        >>> layout.to_images(layout.kernel_matrix(K) @ layout.im2col(x))[0, 0].tolist()   # sums of 2×2×2 patches
+        [[52.0, 60.0], [76.0, 84.0]]
+    """
+
+    def __init__(self, x_shape: tuple[int, int, int, int], kh: int, kw: int, stride: int = 1, padding: int = 0) -> None:
+        self.x_shape = x_shape
+        self.kh, self.kw, self.stride, self.padding = kh, kw, stride, padding
+        h, w = x_shape[2:]
+        self.ho, self.wo = conv_output_size(h, kh, stride, padding), conv_output_size(w, kw, stride, padding)
+
+    def im2col(self, x: Array) -> Array:
+        """$X$ of the images ``x`` (of shape ``x_shape``): ``(C·kh·kw, N·Ho·Wo)``."""
+        return _im2col(x, self.kh, self.kw, self.stride, self.padding, self.ho, self.wo)
+
+    def kernel_matrix(self, K: Array) -> Array:
+        """The kernels ``(O, C, kh, kw)`` as $K_{\text{mat}}$, one row per kernel, in the row order of $X$."""
+        return K.reshape(K.shape[0], -1)
+
+    def kernel_grad(self, dK_mat: Array) -> Array:
+        """A gradient with the shape of $K_{\text{mat}}$ back in the shape ``(O, C, kh, kw)`` of the kernels."""
+        return dK_mat.reshape(dK_mat.shape[0], self.x_shape[1], self.kh, self.kw)
+
+    def to_images(self, out: Array) -> Array:
+        """A product ``(O, columns of X)`` as images ``(N, O, Ho, Wo)``, a new C-ordered array."""
+        return np.ascontiguousarray(out.reshape(out.shape[0], self.x_shape[0], self.ho, self.wo).transpose(1, 0, 2, 3))
+
+    def gradient_buffer(self) -> Array | None:
+        """Where to write $K_{\text{mat}}^\top G$ (the shape of $X$): here None, a new array each time.
+
+        A layout that returns a buffer reuses it on the next call; `col2im` reads it before then.
+        """
+        return None
+
+    def from_images(self, dout: Array) -> Array:
+        """Images ``(N, O, Ho, Wo)`` as a matrix ``(O, columns of X)``: $G$."""
+        G: Array = dout.transpose(1, 0, 2, 3).reshape(dout.shape[1], -1)
+        return G
+
+    def col2im(self, dX: Array) -> Array:
+        """The adjoint of ``im2col``: a gradient on $X$ back onto the images, ``(N, C, H, W)``."""
+        return _col2im(dX, self.x_shape, self.kh, self.kw, self.stride, self.padding, self.ho, self.wo)
+
+
+class FlatPatches(Patches):
+    r"""$X$ for a stride-1 convolution, built from contiguous slices of one flat array: far fewer bytes moved.
+
+    The padded images of the batch are laid end to end, channel by channel, in one flat
+    array, each image row followed by the ``padding`` zeros that both pad its right edge and
+    the next row's left edge, each image followed by the rows of zeros that pad its bottom
+    and the next image's top. In that array the pixel under kernel offset ``(p, q)`` of an
+    output position lies exactly $p\,W_p + q$ elements after the pixel under offset
+    ``(0, 0)`` ($W_p = W + \text{padding}$, the length of a padded row). So the rows of $X$
+    for one offset, all channels at once, are *one contiguous slice* of the flat array,
+    shifted by $p\,W_p + q$: $X$ is made of ``kh·kw`` plain copies of long runs (instead of
+    `im2col`'s strided copies of rows of ``Wo`` numbers), and `col2im` of ``kh·kw`` additions
+    of long runs. The price is a few columns of $X$ that are not output positions (the
+    padding columns and rows, about 6% for 32×32 images): their outputs are dropped, and
+    $G$ is zero there, so they add nothing to the gradients.
+
+    The rows of $X$ are ordered ``(p, q, c)``, which ``kernel_matrix`` and ``kernel_grad``
+    follow; the columns are the positions of the flat array. The arrays it fills (the flat
+    images, $X$, $G$) are kept and reused from one call to the next; every array it returns
+    to be kept is new.
+
+    It needs ``stride == 1`` and ``padding < kh`` and ``padding < kw`` (`patches_for` checks).
+
+    Examples:
+        >>> import numpy as np
+        >>> from backprop.im2col import FlatPatches, Patches
+        >>> rng = np.random.default_rng(0)
+        >>> x, K = rng.normal(size=(2, 3, 5, 4)), rng.normal(size=(4, 3, 3, 3))
+        >>> flat, plain = FlatPatches(x.shape, 3, 3, padding=1), Patches(x.shape, 3, 3, padding=1)
+        >>> out = flat.to_images(flat.kernel_matrix(K) @ flat.im2col(x))
+        >>> np.allclose(out, plain.to_images(plain.kernel_matrix(K) @ plain.im2col(x)))
+        True
+        >>> flat.im2col(x).shape, plain.im2col(x).shape       # the padding positions are columns too
+        ((27, 65), (27, 40))
+    """
+
+    def __init__(self, x_shape: tuple[int, int, int, int], kh: int, kw: int, stride: int = 1, padding: int = 0) -> None:
+        if stride != 1 or padding >= min(kh, kw):
+            raise ValueError(
+                f"FlatPatches needs stride 1 and a padding smaller than the kernel, got stride {stride}, "
+                f"padding {padding} and a {kh}×{kw} kernel: use Patches"
+            )
+        super().__init__(x_shape, kh, kw, stride, padding)
+        n, c, h, w = x_shape
+        pad = padding
+        self.hs, self.wp = h + pad, w + pad  # rows per image and numbers per row, with the shared padding
+        self.size = (pad + n * self.hs) * self.wp  # numbers per channel: the columns of X
+        self.shifts = [p * self.wp + q for p in range(kh) for q in range(kw)]
+        tail = self.shifts[-1]  # the last slice reaches this far past the last channel
+        self._flat = np.zeros(c * self.size + tail)  # the padded images; the zeros are never written
+        self._X = np.empty((kh * kw * c, self.size))
+        self._G: Array | None = None  # G, zero where no output is; made when first needed
+        self._dX: Array | None = None  # K_mat^T G; made when first needed
+
+    def _pixels(self, flat: Array, channels: int) -> Array:
+        """The view of ``flat`` holding the pixels, as ``(channels, N, H, W)``."""
+        n, _, h, _ = self.x_shape
+        pad = self.padding
+        rows = flat[: channels * self.size].reshape(channels, pad + n * self.hs, self.wp)[:, pad:]
+        view: Array = rows.reshape(channels, n, self.hs, self.wp)[:, :, :h, pad:]
+        return view
+
+    def _outputs(self, m: Array) -> Array:
+        """The view of a matrix ``(O, columns of X)`` holding the output positions, as ``(O, N, Ho, Wo)``."""
+        n = self.x_shape[0]
+        view: Array = m[:, : n * self.hs * self.wp].reshape(m.shape[0], n, self.hs, self.wp)[:, :, : self.ho, : self.wo]
+        return view
+
+    def im2col(self, x: Array) -> Array:
+        """$X$ of ``x``: ``(kh·kw·C, columns)``, rows in ``(p, q, c)`` order (a buffer reused by the next call)."""
+        self._pixels(self._flat, self.x_shape[1])[...] = x.transpose(1, 0, 2, 3)
+        block = self.x_shape[1] * self.size
+        blocks = self._X.reshape(len(self.shifts), block)
+        for k, shift in enumerate(self.shifts):  # all channels of one kernel offset: one contiguous copy
+            blocks[k] = self._flat[shift : shift + block]
+        return self._X
+
+    def kernel_matrix(self, K: Array) -> Array:
+        """$K_{\text{mat}}$ with its columns in the ``(p, q, c)`` order of the rows of $X$."""
+        K_mat: Array = K.transpose(0, 2, 3, 1).reshape(K.shape[0], -1)
+        return K_mat
+
+    def kernel_grad(self, dK_mat: Array) -> Array:
+        """A gradient with the shape of $K_{\text{mat}}$ as ``(O, C, kh, kw)``."""
+        o = dK_mat.shape[0]
+        return np.ascontiguousarray(dK_mat.reshape(o, self.kh, self.kw, self.x_shape[1]).transpose(0, 3, 1, 2))
+
+    def to_images(self, out: Array) -> Array:
+        """The output positions of a product ``(O, columns)`` as images ``(N, O, Ho, Wo)``, a new C-ordered array."""
+        return np.ascontiguousarray(self._outputs(out).transpose(1, 0, 2, 3))
+
+    def gradient_buffer(self) -> Array:
+        """A buffer of the shape of $X$ for $K_{\text{mat}}^\top G$, kept and reused by the next call."""
+        if self._dX is None:
+            self._dX = np.empty_like(self._X)
+        return self._dX
+
+    def from_images(self, dout: Array) -> Array:
+        """$G$ ``(O, columns)``: ``dout`` at the output positions, zero elsewhere (a buffer reused by the next call)."""
+        o = dout.shape[1]
+        if self._G is None or self._G.shape[0] != o:
+            self._G = np.zeros((o, self.size))
+        self._outputs(self._G)[...] = dout.transpose(1, 0, 2, 3)
+        return self._G
+
+    def col2im(self, dX: Array) -> Array:
+        """The adjoint of ``im2col``: each row block added back at its shift, then the pixels, ``(N, C, H, W)``."""
+        c = self.x_shape[1]
+        block = c * self.size
+        blocks = dX.reshape(len(self.shifts), block)
+        flat = np.empty(self._flat.size)
+        flat[:block] = blocks[0]  # the first shift is 0: a copy, no zeros to add to
+        flat[block:] = 0.0
+        for k in range(1, len(self.shifts)):
+            shift = self.shifts[k]
+            flat[shift : shift + block] += blocks[k]
+        view: Array = self._pixels(flat, c).transpose(1, 0, 2, 3)
+        return view
+
+
+def patches_for(x_shape: tuple[int, int, int, int], kh: int, kw: int, stride: int, padding: int) -> Patches:
+    """The layout `Conv2D` uses for images of shape ``x_shape``: `FlatPatches` when it applies, else `Patches`.
+
+    `FlatPatches` needs stride 1 and a padding smaller than the kernel (the usual ``padding
+    = k // 2`` and ``padding = 0`` both qualify).
+
+    Examples:
+        >>> from backprop.im2col import patches_for
+        >>> shape = (8, 3, 32, 32)
+        >>> type(patches_for(shape, 3, 3, 1, 1)).__name__, type(patches_for(shape, 3, 3, 2, 1)).__name__
+        ('FlatPatches', 'Patches')
+    """
+    if stride == 1 and padding < kh and padding < kw:
+        return FlatPatches(x_shape, kh, kw, stride, padding)
+    return Patches(x_shape, kh, kw, stride, padding)

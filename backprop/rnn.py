@@ -275,23 +275,26 @@ class RNN:
         T = T1 - 1
         dout = as_float_array(dout, "dout")
         check_shape(dout, "dout", (N, T, H) if self.return_sequences else (N, H))
-        W_hT = self.params["W_h"].T
+        W_hT = np.ascontiguousarray(self.params["W_h"].T)  # contiguous: the product in the loop runs faster
         if self.return_sequences:
             g = dout.transpose(1, 0, 2)  # the direct gradients g_t, time-major: (T, N, H)
         else:
             g = np.zeros((T, N, H))  # only the last state is read: g_t = 0 for t < T
             g[T - 1] = dout
         k = self.bptt_steps
+        deriv = np.square(hs[1:])  # tanh'(a_t) = 1 - h_t^2 for every step at once, (T, N, H), in place:
+        np.subtract(1.0, deriv, out=deriv)
         if k is None or k >= T:
             dh = np.empty((T, N, H))  # dL/dh_t
             delta = np.empty((T, N, H))  # delta_t = dL/da_t
-            delta_next = np.zeros((N, H))  # delta_{T+1} = 0
+            dh[T - 1] = g[T - 1]  # delta_{T+1} = 0: nothing flows back into the last step
             for t in range(T - 1, -1, -1):  # index t is step t + 1 of the formulas; hs[t + 1] is its h
-                dh[t] = g[t] + delta_next @ W_hT
-                delta[t] = dh[t] * (1.0 - hs[t + 1] ** 2)  # tanh' from the output h_t
-                delta_next = delta[t]
+                if t < T - 1:  # dL/dh_t = g_t + delta_{t+1} W_h^T, written in place
+                    np.matmul(delta[t + 1], W_hT, out=dh[t])
+                    dh[t] += g[t]
+                np.multiply(dh[t], deriv[t], out=delta[t])  # delta_t = dL/dh_t ⊙ (1 - h_t^2)
         else:
-            dh, delta = self._truncated(g, 1.0 - hs[1:] ** 2, W_hT, k)
+            dh, delta = self._truncated(g, deriv, W_hT, k)
         D2 = delta.reshape(T * N, H)
         # Sums over time as single products over all T*N rows.
         self.grads["W_x"] = xt.T @ D2

@@ -1,9 +1,9 @@
 """MkDocs build hook: fills the performance page from the committed benchmark results.
 
-A page may contain the markers ``<!-- bench:table -->`` and ``<!-- bench:machine -->``;
-they are replaced by `backprop.bench.results_table` and `backprop.bench.machine_summary`
-of `BENCH_RESULTS`, the ``bench-results.json`` beside this file. The benchmark itself is
-never run during a build.
+A page may contain the markers ``<!-- bench:table -->``, ``<!-- bench:rates -->`` and
+``<!-- bench:machine -->``; they are replaced by `backprop.bench.results_table`,
+`backprop.bench.rates_table` and `backprop.bench.machine_summary` of `BENCH_RESULTS`, the
+``bench-results.json`` beside this file. The benchmark itself is never run during a build.
 """
 
 from __future__ import annotations
@@ -11,12 +11,16 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from backprop.bench import load_results, machine_summary, results_table
+from backprop.bench import load_results, machine_summary, rates_table, results_table
 
 BENCH_RESULTS = Path(__file__).resolve().parent / "bench-results.json"
 """The committed results (``python -m backprop bench --json docs/bench-results.json``)."""
 
-MARKERS = {"<!-- bench:table -->": results_table, "<!-- bench:machine -->": machine_summary}
+MARKERS = {
+    "<!-- bench:table -->": results_table,
+    "<!-- bench:rates -->": rates_table,
+    "<!-- bench:machine -->": machine_summary,
+}
 
 
 def on_page_markdown(markdown: str, page: Any, config: Any, files: Any) -> str:

@@ -315,3 +315,23 @@ def test_conv2d_backward_is_col2im_of_kernels_transposed_times_upstream() -> Non
         np.testing.assert_allclose(layer.grads["W"], (G @ X.T).reshape(4, 3, 3, 3), rtol=1e-12, atol=1e-12)
         np.testing.assert_allclose(layer.grads["b"], G.sum(axis=1), rtol=1e-12, atol=1e-12)
         np.testing.assert_allclose(dx, col2im(K_mat.T @ G, x.shape, 3, 3, stride=s, padding=p), rtol=1e-12, atol=1e-12)
+
+
+def test_conv2d_buffers_are_reused_but_results_are_never_shared() -> None:
+    rng = np.random.default_rng(18)
+    layer = bp.Conv2D(2, 3, 3, padding=1, rng=19)
+    results = []
+    for n in (4, 3, 4, 5, 6, 7, 4):  # shapes come back, and more of them than the layer keeps
+        x = rng.normal(size=(n, 2, 6, 5))
+        out = layer.forward(x)
+        dout = rng.normal(size=out.shape)
+        dx = layer.backward(dout)
+        fresh = bp.Conv2D.from_arrays(layer.params["W"], layer.params["b"], padding=1)
+        np.testing.assert_array_equal(out, fresh.forward(x))
+        np.testing.assert_array_equal(dx, fresh.backward(dout))
+        np.testing.assert_array_equal(layer.grads["W"], fresh.grads["W"])
+        results.append((out, out.copy(), dx, dx.copy()))
+    for out, kept_out, dx, kept_dx in results:  # later calls left every earlier result alone
+        np.testing.assert_array_equal(out, kept_out)
+        np.testing.assert_array_equal(dx, kept_dx)
+    assert len(layer._layouts) == 4

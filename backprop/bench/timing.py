@@ -6,7 +6,12 @@
   down whatever runs next; the pause lets them settle.
 * **Median of per-round ratios.** The machine's speed drifts over minutes, but two blocks
   timed a second apart see the same machine, so their ratio is stable even when the
-  absolute times are not.
+  absolute times are not. A round may also time a block of the peak matrix product, so
+  that a workload's fraction of the peak is a ratio within a round too.
+* **Spread and stability.** `summarize` reports, for every quantity, the median over all
+  rounds, the smallest and largest value, and the median of each pass (the benchmark runs
+  its rounds in two passes, minutes apart). A quantity whose values stray more than
+  `TOLERANCE` from the median, or whose two passes disagree by more, is *unstable*.
 """
 
 from __future__ import annotations
@@ -17,15 +22,30 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 from backprop._check import positive_int
 from backprop.bench.workloads import Step
 
-__all__ = ["PAUSE_S", "Timing", "compare", "import_time_ms", "per_call_s", "reps_for"]
+__all__ = [
+    "PAUSE_S",
+    "TOLERANCE",
+    "Timing",
+    "compare",
+    "import_time_ms",
+    "per_call_s",
+    "reps_for",
+    "summarize",
+    "time_rounds",
+]
 
 PAUSE_S = 0.3
 """Pause before every timed block, so the other library's threads go idle."""
+
+TOLERANCE = 0.10
+"""How far (±10%) a quantity's rounds, and its two passes, may stray from its median and still count as stable."""
 
 
 class Timing(dict[str, float]):
@@ -78,6 +98,72 @@ def reps_for(fn: Step, block_s: float) -> int:
     return max(1, min(10_000, round(block_s / max(one, 1e-9))))
 
 
+def time_rounds(
+    steps: Sequence[Step], reps: Sequence[int], *, rounds: int, pause_s: float = PAUSE_S
+) -> list[list[float]]:
+    """Seconds per call of each step in each of ``rounds`` rounds: one block of ``reps[i]`` calls per step.
+
+    The steps take turns within a round, in the order given on even rounds and the reverse
+    on odd ones. Before each block come a pause of ``pause_s`` (the other steps' threads go
+    idle) and one untimed call (the step's own threads wake up and its data is back in the
+    caches), so that a block measures the step running steadily, as in a training loop.
+
+    Returns:
+        One list per step, of one time per round.
+
+    Examples:
+        >>> from backprop.bench import time_rounds
+        >>> calls = []
+        >>> times = time_rounds([lambda: calls.append("a"), lambda: calls.append("b")], [1, 2], rounds=2, pause_s=0.0)
+        >>> "".join(calls), [len(t) for t in times]        # each block after an untimed call
+        ('aabbbbbbaa', [2, 2])
+    """
+    rounds = positive_int(rounds, "rounds")
+    sides = list(zip(steps, reps, strict=True))
+    times: list[list[float]] = [[] for _ in sides]
+    for r in range(rounds):
+        order = list(range(len(sides))) if r % 2 == 0 else list(range(len(sides)))[::-1]
+        for i in order:
+            time.sleep(pause_s)
+            sides[i][0]()  # untimed
+            times[i].append(per_call_s(*sides[i]))
+    return times
+
+
+def summarize(passes: Sequence[Mapping[str, Sequence[float]]], tolerance: float = TOLERANCE) -> dict[str, Any]:
+    """Median of each quantity over every round of every pass, and its spread.
+
+    Args:
+        passes: for each pass, the per-round values of each quantity (``"ratio"`` → one
+            value per round).
+        tolerance: the relative distance from the median that the smallest and largest
+            value, and the median of each pass, may reach; beyond it ``stable`` is False.
+
+    Returns:
+        Each quantity → its median, and ``"spread"``: each quantity → ``min``, ``max``, the
+        median of each pass (``passes``) and ``stable``.
+
+    Examples:
+        >>> from backprop.bench import summarize
+        >>> s = summarize([{"ratio": [0.70, 0.72, 0.69]}, {"ratio": [0.71, 0.90]}])
+        >>> s["ratio"], s["spread"]["ratio"]["min"], s["spread"]["ratio"]["max"], s["spread"]["ratio"]["stable"]
+        (0.71, 0.69, 0.9, False)
+        >>> summarize([{"ratio": [0.70, 0.72]}, {"ratio": [0.71, 0.73]}])["spread"]["ratio"]["stable"]
+        True
+    """
+    out: dict[str, Any] = {"spread": {}}
+    for key in passes[0]:
+        per_pass = [list(p[key]) for p in passes if len(p[key])]
+        values = [v for p in per_pass for v in p]
+        median = statistics.median(values)
+        medians = [statistics.median(p) for p in per_pass]
+        low, high = (1 - tolerance) * median, (1 + tolerance) * median
+        stable = all(low <= v <= high for v in [min(values), max(values), *medians])
+        out[key] = median
+        out["spread"][key] = {"min": min(values), "max": max(values), "passes": medians, "stable": stable}
+    return out
+
+
 def compare(
     ours: Step,
     theirs: Step | None,
@@ -108,20 +194,12 @@ def compare(
         ['backprop_ms']
     """
     rounds = positive_int(rounds, "rounds")
-    sides: list[tuple[Step, int, list[float]]] = [(ours, reps_for(ours, block_s), [])]
+    steps = [ours] if theirs is None else [ours, theirs]
+    times = time_rounds(steps, [reps_for(fn, block_s) for fn in steps], rounds=rounds, pause_s=pause_s)
+    out = Timing(backprop_ms=1e3 * statistics.median(times[0]))
     if theirs is not None:
-        sides.append((theirs, reps_for(theirs, block_s), []))
-    ratios: list[float] = []
-    for r in range(rounds):
-        for fn, reps, sink in sides if r % 2 == 0 else sides[::-1]:
-            time.sleep(pause_s)
-            sink.append(per_call_s(fn, reps))
-        if theirs is not None:
-            ratios.append(sides[0][2][-1] / sides[1][2][-1])
-    out = Timing(backprop_ms=1e3 * statistics.median(sides[0][2]))
-    if theirs is not None:
-        out["torch_ms"] = 1e3 * statistics.median(sides[1][2])
-        out["ratio"] = statistics.median(ratios)
+        out["torch_ms"] = 1e3 * statistics.median(times[1])
+        out["ratio"] = statistics.median(a / b for a, b in zip(times[0], times[1], strict=True))
     return out
 
 

@@ -11,7 +11,9 @@ from typing import Any
 import numpy as np
 import pytest
 
+import backprop as bp
 from backprop import bench
+from backprop.im2col import im2col
 from tests.bench import TINY
 from tests.support import require
 
@@ -46,9 +48,40 @@ def test_default_titles_are_those_of_the_documented_workloads() -> None:
     titles = [bench.mlp(None).title, bench.conv2d(None).title, bench.rnn(None).title]
     assert titles == [
         "MLP 784-256-128-10, batch 256",
-        "Conv2D 3×3, (32, 16, 32, 32) → 32 filters",
+        "Conv2D 3×3, padding 1, (32, 16, 32, 32) → 32 filters",
         "RNN T=50, batch 32, 16 → 128, full BPTT",
     ]
+
+
+def test_work_is_twice_the_multiply_adds_of_the_products() -> None:
+    # counted again here from the arrays the layers multiply
+    net = bp.Sequential(bp.Dense(8, 6, rng=0), bp.ReLU(), bp.Dense(6, 3, rng=1))
+    macs = sum(layer.params["W"].size for layer in net.layers if layer.params) * 5  # batch 5
+    assert bench.mlp_flop((8, 6, 3), 5) == 2 * 3 * macs  # forward, dL/dW, dL/dx
+    x = np.zeros((2, 3, 6, 6))
+    X = im2col(x, 3, 3, padding=1)  # (C·9, N·Ho·Wo)
+    assert bench.conv2d_flop(x.shape, 4, 3, padding=1) == 2 * 3 * (4 * X.shape[0] * X.shape[1])
+    assert bench.conv2d_flop(x.shape, 4, 3) == 2 * 3 * (4 * 27 * 2 * 4 * 4)  # no padding: 4×4 outputs
+    batch, steps, n_in, hidden = 2, 4, 3, 5
+    per_step = batch * n_in * hidden + batch * hidden * hidden  # x_t W_x and h_{t-1} W_h
+    assert bench.rnn_flop((batch, steps, n_in, hidden)) == 2 * 3 * steps * per_step
+    assert bench.gemm(None, 8).flop == 2 * 8**3
+    for case in (bench.mlp(None, (8, 6, 3), 5), bench.conv2d(None, x.shape, 4), bench.rnn(None, (2, 4, 3, 5))):
+        assert case.flop > 0
+
+
+def test_training_work_counts_the_convolution_without_its_input_gradient() -> None:
+    conv, dense = 32 * 9 * 64, 512 * 128 + 128 * 10  # multiply-adds per image
+    assert bench.training_flop(1, 10, 4) == 2 * (10 * (2 * conv + 3 * dense) + 4 * (conv + dense))
+    assert bench.training_flop(3, 10, 4) == 3 * bench.training_flop(1, 10, 4)
+
+
+def test_gemm_twin_computes_the_same_product() -> None:
+    torch = require("torch")
+    case = bench.gemm(torch, 32)
+    assert case.theirs is not None
+    theirs: Any = case.theirs()
+    np.testing.assert_allclose(theirs.numpy(), np.asarray(case.ours()), rtol=1e-12)
 
 
 def test_loop_reference_and_vectorized_conv_agree() -> None:
@@ -89,4 +122,7 @@ def test_digits_training_twin_reaches_the_same_loss_and_accuracy() -> None:
     assert train["torch_accuracy"] == train["backprop_accuracy"]
     assert train["ratio"] == pytest.approx(train["backprop_s"] / train["torch_s"])
     assert train["title"] == "digits CNN: 1 epoch of Adam, batch 32"
-    assert [line.split(":")[0] for line in lines] == ["digits CNN with backprop", "digits CNN with PyTorch"]
+    heads = [line.split(":")[0] for line in lines]
+    assert heads == ["digits CNN with backprop", "digits CNN with PyTorch", "digits CNN"]
+    assert train["gflop"] == bench.training_flop(1, 1437, 360) / 1e9
+    assert train["backprop_gflops"] == pytest.approx(train["gflop"] / train["backprop_s"])
