@@ -277,9 +277,9 @@ def _reject_reuse(layers: tuple[Layer, ...]) -> None:
                 )
 
 
-def _overflow(layers: Sequence[Layer], i: int, what: str, exc: MagnitudeError) -> DivergenceError:
-    """The `DivergenceError` of layer ``i`` whose ``what`` was refused by its neighbour with ``exc``."""
-    return DivergenceError(f"layer {i} ({type(layers[i]).__name__}) {what} has entries as large as {exc.largest:.3g}")
+def _overflow(layers: Sequence[Layer], i: int, what: str, largest: float) -> DivergenceError:
+    """The `DivergenceError` of layer ``i`` whose ``what`` has entries as large as ``largest``."""
+    return DivergenceError(f"layer {i} ({type(layers[i]).__name__}) {what} has entries as large as {largest:.3g}")
 
 
 class Sequential:
@@ -342,10 +342,9 @@ class Sequential:
             except MagnitudeError as exc:
                 if i == 0:
                     raise  # the caller's own input
-                raise _overflow(self.layers, i - 1, "output", exc) from None
+                raise _overflow(self.layers, i - 1, "output", exc.largest) from None
         if not in_range(x):  # the loss takes the last output
-            largest = float(np.max(np.abs(x)))
-            raise _overflow(self.layers, len(self.layers) - 1, "output", MagnitudeError("", largest))
+            raise _overflow(self.layers, len(self.layers) - 1, "output", float(np.max(np.abs(x))))
         return x
 
     def backward(self, dout: Array) -> Array:
@@ -368,7 +367,7 @@ class Sequential:
             except MagnitudeError as exc:
                 if i == last:
                     raise  # the caller's own dout
-                raise _overflow(self.layers, i + 1, "input gradient", exc) from None
+                raise _overflow(self.layers, i + 1, "input gradient", exc.largest) from None
         return dout
 
     def train(self) -> Sequential:

@@ -103,13 +103,13 @@ def _stable(entry: dict[str, Any], key: str) -> bool:
     return spread is None or bool(spread["stable"])
 
 
-def _with_range(entry: dict[str, Any], key: str, fmt: str, unit: str = "") -> str:
-    """``entry[key]`` with its min–max, or "unstable" and the min–max when it did not hold still."""
+def _with_range(entry: dict[str, Any], key: str, fmt: str, unit: str = "", scale: float = 1.0) -> str:
+    """``entry[key]`` (times ``scale``) with its min–max, or "unstable" and the min–max when it did not hold still."""
     spread = _spread(entry, key)
-    value = f"{entry[key]:{fmt}}{unit}"
+    value = f"{scale * entry[key]:{fmt}}{unit}"
     if spread is None:
         return value
-    span = f"{spread['min']:{fmt}}–{spread['max']:{fmt}}{unit}"
+    span = f"{scale * spread['min']:{fmt}}–{scale * spread['max']:{fmt}}{unit}"
     return f"{value} ({span})" if spread["stable"] else f"unstable ({span})"
 
 
@@ -129,14 +129,7 @@ def _ratio(entry: dict[str, Any]) -> str:
 
 
 def _percent(entry: dict[str, Any], key: str) -> str:
-    if key not in entry:
-        return ""
-    spread = _spread(entry, key)
-    value = f"{100 * entry[key]:.0f}%"
-    if spread is None:
-        return value
-    span = f"{100 * spread['min']:.0f}–{100 * spread['max']:.0f}%"
-    return f"{value} ({span})" if spread["stable"] else f"unstable ({span})"
+    return _with_range(entry, key, ".0f", "%", scale=100.0) if key in entry else ""
 
 
 def _gflops(entry: dict[str, Any], key: str) -> str:
