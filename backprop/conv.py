@@ -249,7 +249,7 @@ class Conv2D:
             raise ValueError(f"dout must have the shape of the forward output {self._out_shape}, got {dout.shape}")
         K_mat = patches.kernel_matrix(self.params["W"])  # (O, C·kh·kw)
         G = patches.from_images(dout)  # (O, N·Ho·Wo)
-        self.grads["W"] = patches.kernel_grad(G @ X.T)
+        self.grads["W"] = patches.kernel_grad((X @ G.T).T)  # G X^T, as (X G^T)^T: the order BLAS runs faster
         self.grads["b"] = G.sum(axis=1)
         dX = np.matmul(K_mat.T, G, out=patches.gradient_buffer())  # K_mat^T G, into a buffer kept for it
         return patches.col2im(dX)
@@ -290,11 +290,12 @@ class MaxPool2D:
         self.stride = self.size if stride is None else positive_int(stride, "stride")
         self.params: dict[str, Array] = {}
         self.grads: dict[str, Array] = {}
-        self._x: Array | None = None  # the input of the last forward
+        self._x_shape: tuple[int, ...] = ()  # the shape of the last forward's input
+        self._windows: Array | None = None  # its windows, entry j of each in windows[j]: (size², N, C, Ho, Wo)
         self._out: Array | None = None  # its output: the maximum of every window
 
     def forward(self, x: Array) -> Array:
-        r"""$\text{out}[n, c, i, j] = \max_{p, q} x[n, c, s\,i + p, s\,j + q]$; keeps ``x`` and ``out`` for `backward`.
+        r"""$\text{out}[n, c, i, j] = \max_{p, q} x[n, c, s\,i + p, s\,j + q]$; keeps its windows for `backward`.
 
         Args:
             x: images, ``(N, C, H, W)``.
@@ -310,10 +311,11 @@ class MaxPool2D:
                 f"x is too small for the {k}×{k} pooling window: its images are {h}×{w}, got shape {x.shape}"
             )
         ho, wo = (h - k) // s + 1, (w - k) // s + 1
-        out: Array = self._entry(x, 0, ho, wo).copy()
-        for j in range(1, k * k):
-            np.maximum(out, self._entry(x, j, ho, wo), out=out)
-        self._x, self._out = x, out
+        windows = np.empty((k * k, x.shape[0], x.shape[1], ho, wo))  # entry j of every window: windows[j]
+        for j in range(k * k):
+            windows[j] = self._entry(x, j, ho, wo)
+        out: Array = windows.max(axis=0)
+        self._x_shape, self._windows, self._out = x.shape, windows, out
         return out
 
     def _entry(self, x: Array, j: int, ho: int, wo: int) -> Array:
@@ -336,18 +338,22 @@ class MaxPool2D:
             $\partial L/\partial x$, ``(N, C, H, W)``.
         """
         out = require_forward(self._out, type(self).__name__)
-        x = require_forward(self._x, type(self).__name__)
+        windows = require_forward(self._windows, type(self).__name__)
         dout = as_float_array(dout, "dout", ndim=4)
         if dout.shape != out.shape:
             raise ValueError(f"dout must have the shape of the forward output {out.shape}, got {dout.shape}")
         ho, wo = out.shape[2:]
-        dx = np.zeros(x.shape)
+        dx = np.zeros(self._x_shape)
         taken = np.zeros(out.shape, dtype=bool)  # windows whose argmax is found
         for j in range(self.size**2):
-            first = (self._entry(x, j, ho, wo) == out) & ~taken  # entry j is its window's first maximum
+            first = windows[j] == out  # entry j is its window's first maximum
+            first &= ~taken
             taken |= first
             to = self._entry(dx, j, ho, wo)  # a view of dx
-            to += dout * first
+            if self.stride >= self.size:  # windows apart: each pixel is entry j of one window at most
+                np.multiply(dout, first, out=to)
+            else:  # overlapping windows add up
+                to += dout * first
         return dx
 
     def __repr__(self) -> str:

@@ -159,30 +159,61 @@ class Adam:
             if b >= 1.0:
                 raise ValueError(f"{name} must be in [0, 1), got {b}")
         self.weight_decay = positive_float(weight_decay, "weight_decay", allow_zero=True)
-        self._state: dict[tuple[int, str], tuple[Array, Array]] = {}
+        self._state: dict[tuple[int, str], tuple[Array, Array]] = {}  # (m, v) after the last good step
+        self._spare: dict[tuple[int, str], tuple[Array, Array, Array, Array]] = {}  # where the next step is computed
         self.t = 0
 
     def step(self, layer: Layer) -> None:
-        """Update every parameter of ``layer`` in place from ``layer.grads``; see the class for the rule."""
+        """Update every parameter of ``layer`` in place from ``layer.grads``; see the class for the rule.
+
+        The new moments and parameters are computed into spare arrays of their shapes, kept
+        from one step to the next, so a step allocates nothing. They replace the old ones
+        only once every parameter's update has passed the check.
+        """
         pairs = _pairs(layer)  # validated before anything is computed
         t = self.t + 1
         c1, c2 = 1.0 - self.beta1**t, 1.0 - self.beta2**t
         b1, b2, lam = self.beta1, self.beta2, self.weight_decay
-        updates: list[tuple[Array, Array, tuple[int, str], Array, Array]] = []
+        updates: list[tuple[Array, tuple[int, str], tuple[Array, Array, Array, Array]]] = []
         with np.errstate(over="ignore", invalid="ignore"):  # an overflow is reported below, by name
             for k, p, g in pairs:
-                start = p - self.lr * lam * p if self.decoupled else p  # AdamW: θ ← θ − ηλθ first
+                key = (id(p), k)
                 if lam and not self.decoupled:
                     g = g + lam * p
-                old = self._state.get((id(p), k))  # None before the first step: both moments start at 0
-                m = (1.0 - b1) * g if old is None else b1 * old[0] + (1.0 - b1) * g
-                v = (1.0 - b2) * g * g if old is None else b2 * old[1] + (1.0 - b2) * g * g
-                new_p = start - self.lr * (m / c1) / (np.sqrt(v / c2) + self.eps)
-                _check_update(new_p, k, t, self.lr, g)
-                updates.append((p, new_p, (id(p), k), m, v))
-        for p, new_p, key, m, v in updates:  # every update is sane: write them all
-            p[...] = new_p
-            self._state[key] = (m, v)
+                m, v = self._state.get(key) or (np.zeros_like(p), np.zeros_like(p))  # both moments start at 0
+                spare = self._spare.get(key)
+                if spare is None or spare[0].shape != p.shape:
+                    spare = self._spare[key] = (np.empty_like(p), np.empty_like(p), np.empty_like(p), np.empty_like(p))
+                m_new, v_new, p_new, den = spare
+                np.multiply(m, b1, out=m_new)  # β1 m + (1 − β1) g
+                np.multiply(g, 1.0 - b1, out=p_new)
+                m_new += p_new
+                np.multiply(v, b2, out=v_new)  # β2 v + (1 − β2) g²
+                np.multiply(g, 1.0 - b2, out=p_new)
+                p_new *= g
+                v_new += p_new
+                np.divide(v_new, c2, out=den)  # √v̂ + ε
+                np.sqrt(den, out=den)
+                den += self.eps
+                np.divide(m_new, c1, out=p_new)  # η m̂, then divided by √v̂ + ε
+                p_new *= self.lr
+                p_new /= den
+                if self.decoupled:  # AdamW: θ − ηλθ first
+                    np.multiply(p, self.lr * lam, out=den)
+                    np.subtract(p, den, out=den)
+                    np.subtract(den, p_new, out=p_new)
+                else:
+                    np.subtract(p, p_new, out=p_new)
+                _check_update(p_new, k, t, self.lr, g)
+                updates.append((p, key, spare))
+        for p, key, (m_new, v_new, p_new, den) in updates:  # every update is sane: write them all
+            p[...] = p_new
+            old = self._state.get(key)
+            self._state[key] = (m_new, v_new)
+            if old is not None:  # the old moments are the next step's spare arrays
+                self._spare[key] = (old[0], old[1], p_new, den)
+            else:
+                del self._spare[key]
         self.t = t
 
 

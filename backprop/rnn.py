@@ -282,19 +282,22 @@ class RNN:
             g = np.zeros((T, N, H))  # only the last state is read: g_t = 0 for t < T
             g[T - 1] = dout
         k = self.bptt_steps
-        deriv = np.square(hs[1:])  # tanh'(a_t) = 1 - h_t^2 for every step at once, (T, N, H), in place:
-        np.subtract(1.0, deriv, out=deriv)
         if k is None or k >= T:
             dh = np.empty((T, N, H))  # dL/dh_t
             delta = np.empty((T, N, H))  # delta_t = dL/da_t
+            deriv = np.empty((N, H))  # tanh'(a_t) = 1 - h_t^2, one step at a time
             dh[T - 1] = g[T - 1]  # delta_{T+1} = 0: nothing flows back into the last step
             for t in range(T - 1, -1, -1):  # index t is step t + 1 of the formulas; hs[t + 1] is its h
                 if t < T - 1:  # dL/dh_t = g_t + delta_{t+1} W_h^T, written in place
                     np.matmul(delta[t + 1], W_hT, out=dh[t])
                     dh[t] += g[t]
-                np.multiply(dh[t], deriv[t], out=delta[t])  # delta_t = dL/dh_t ⊙ (1 - h_t^2)
+                np.multiply(hs[t + 1], hs[t + 1], out=deriv)
+                np.subtract(1.0, deriv, out=deriv)
+                np.multiply(dh[t], deriv, out=delta[t])  # delta_t = dL/dh_t ⊙ (1 - h_t^2)
         else:
-            dh, delta = self._truncated(g, deriv, W_hT, k)
+            deriv_all = np.square(hs[1:])  # tanh'(a_t) = 1 - h_t^2 for every step at once, (T, N, H)
+            np.subtract(1.0, deriv_all, out=deriv_all)
+            dh, delta = self._truncated(g, deriv_all, W_hT, k)
         D2 = delta.reshape(T * N, H)
         # Sums over time as single products over all T*N rows.
         self.grads["W_x"] = xt.T @ D2

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import backprop as bp
-from backprop._check import make_rng, nonnegative_int, positive_int, require_forward
+from backprop._check import MAX_MAGNITUDE, in_range, make_rng, nonnegative_int, positive_int, require_forward
 
 
 def test_require_forward_returns_the_cache_or_names_the_owner() -> None:
@@ -72,3 +72,28 @@ def test_a_seed_and_a_generator_give_the_same_weights() -> None:
 def test_make_rng_names_rng_for_a_negative_seed() -> None:
     with pytest.raises(ValueError, match=r"^rng must be a non-negative int seed, .* got -1$"):
         bp.Dense(2, 2, rng=-1)
+
+
+@pytest.mark.parametrize("size", [100, 5000, 100_000])
+@pytest.mark.parametrize("layout", ["contiguous", "strided"])
+def test_in_range_agrees_with_the_entrywise_bound(size: int, layout: str) -> None:
+    """Every way `in_range` answers (one pass of squares, min and max, abs) gives the entrywise answer."""
+    rng = np.random.default_rng(size)
+    edge = np.nextafter(MAX_MAGNITUDE, np.inf)  # the first double beyond the bound
+    cases = {
+        "normal": (rng.normal(size=size), True),
+        "all at the bound": (np.full(size, -MAX_MAGNITUDE), True),  # Σx² overflows the quick test
+        "one just beyond": (None, False),
+        "one nan": (None, False),
+        "one inf": (None, False),
+    }
+    for name, (x, expected) in cases.items():
+        if x is None:
+            x = rng.normal(size=size)
+            x[rng.integers(size)] = {"one just beyond": edge, "one nan": np.nan, "one inf": -np.inf}[name]
+        if layout == "strided":
+            wide = np.zeros(2 * size)
+            wide[::2] = x
+            x = wide[::2]
+        assert bool(np.all(np.abs(x) <= MAX_MAGNITUDE)) is expected, name  # the bound itself
+        assert in_range(x) is expected, (name, size, layout)
