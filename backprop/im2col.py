@@ -21,7 +21,7 @@ import numpy as np
 from backprop._check import as_float_array, nonnegative_int, positive_int
 from backprop._types import Array
 
-__all__ = ["FlatPatches", "Patches", "col2im", "conv_output_size", "im2col", "patches_for"]
+__all__ = ["FLAT_EXTRA", "FlatPatches", "Patches", "col2im", "conv_output_size", "im2col", "patches_for"]
 
 
 def _images(x: object, name: str = "x") -> Array:
@@ -372,17 +372,29 @@ class FlatPatches(Patches):
 
 
 def patches_for(x_shape: tuple[int, int, int, int], kh: int, kw: int, stride: int, padding: int) -> Patches:
-    """The layout `Conv2D` uses for images of shape ``x_shape``: `FlatPatches` when it applies, else `Patches`.
+    """The layout `Conv2D` uses for images of shape ``x_shape``: `FlatPatches` when it pays, else `Patches`.
 
     `FlatPatches` needs stride 1 and a padding smaller than the kernel (the usual ``padding
-    = k // 2`` and ``padding = 0`` both qualify).
+    = k // 2`` and ``padding = 0`` both qualify). It is chosen only where its extra columns
+    (the padding positions) add at most `FLAT_EXTRA` to the products: on small images the
+    products it wastes cost more than the bytes it saves.
 
     Examples:
         >>> from backprop.im2col import patches_for
         >>> shape = (8, 3, 32, 32)
         >>> type(patches_for(shape, 3, 3, 1, 1)).__name__, type(patches_for(shape, 3, 3, 2, 1)).__name__
         ('FlatPatches', 'Patches')
+        >>> type(patches_for((8, 3, 8, 8), 3, 3, 1, 1)).__name__   # 9·9 columns for 8·8 outputs an image
+        'Patches'
     """
     if stride == 1 and padding < kh and padding < kw:
-        return FlatPatches(x_shape, kh, kw, stride, padding)
+        _, _, h, w = x_shape
+        columns = (h + padding) * (w + padding)  # per image, in FlatPatches
+        outputs = conv_output_size(h, kh, 1, padding) * conv_output_size(w, kw, 1, padding)
+        if columns <= (1.0 + FLAT_EXTRA) * outputs:
+            return FlatPatches(x_shape, kh, kw, stride, padding)
     return Patches(x_shape, kh, kw, stride, padding)
+
+
+FLAT_EXTRA = 0.15
+"""The largest fraction of extra columns `patches_for` accepts from `FlatPatches` (measured: at 27% it is slower)."""

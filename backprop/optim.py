@@ -160,7 +160,7 @@ class Adam:
                 raise ValueError(f"{name} must be in [0, 1), got {b}")
         self.weight_decay = positive_float(weight_decay, "weight_decay", allow_zero=True)
         self._state: dict[tuple[int, str], tuple[Array, Array]] = {}  # (m, v) after the last good step
-        self._spare: dict[tuple[int, str], tuple[Array, Array, Array, Array]] = {}  # where the next step is computed
+        self._spare: dict[tuple[int, str], tuple[Array, Array, Array]] = {}  # where the next step is computed
         self.t = 0
 
     def step(self, layer: Layer) -> None:
@@ -172,49 +172,53 @@ class Adam:
         """
         pairs = _pairs(layer)  # validated before anything is computed
         t = self.t + 1
-        c1, c2 = 1.0 - self.beta1**t, 1.0 - self.beta2**t
-        b1, b2, lam = self.beta1, self.beta2, self.weight_decay
-        updates: list[tuple[Array, tuple[int, str], tuple[Array, Array, Array, Array]]] = []
+        updates: list[tuple[Array, tuple[int, str], tuple[Array, Array, Array]]] = []
         with np.errstate(over="ignore", invalid="ignore"):  # an overflow is reported below, by name
             for k, p, g in pairs:
                 key = (id(p), k)
-                if lam and not self.decoupled:
-                    g = g + lam * p
+                if self.weight_decay and not self.decoupled:
+                    g = g + self.weight_decay * p
                 m, v = self._state.get(key) or (np.zeros_like(p), np.zeros_like(p))  # both moments start at 0
                 spare = self._spare.get(key)
                 if spare is None or spare[0].shape != p.shape:
-                    spare = self._spare[key] = (np.empty_like(p), np.empty_like(p), np.empty_like(p), np.empty_like(p))
-                m_new, v_new, p_new, den = spare
-                np.multiply(m, b1, out=m_new)  # β1 m + (1 − β1) g
-                np.multiply(g, 1.0 - b1, out=p_new)
-                m_new += p_new
-                np.multiply(v, b2, out=v_new)  # β2 v + (1 − β2) g²
-                np.multiply(g, 1.0 - b2, out=p_new)
-                p_new *= g
-                v_new += p_new
-                np.divide(v_new, c2, out=den)  # √v̂ + ε
-                np.sqrt(den, out=den)
-                den += self.eps
-                np.divide(m_new, c1, out=p_new)  # η m̂, then divided by √v̂ + ε
-                p_new *= self.lr
-                p_new /= den
-                if self.decoupled:  # AdamW: θ − ηλθ first
-                    np.multiply(p, self.lr * lam, out=den)
-                    np.subtract(p, den, out=den)
-                    np.subtract(den, p_new, out=p_new)
-                else:
-                    np.subtract(p, p_new, out=p_new)
-                _check_update(p_new, k, t, self.lr, g)
+                    spare = self._spare[key] = (np.empty_like(p), np.empty_like(p), np.empty_like(p))
+                self._update(t, p, g, m, v, *spare)
+                _check_update(spare[2], k, t, self.lr, g)
                 updates.append((p, key, spare))
-        for p, key, (m_new, v_new, p_new, den) in updates:  # every update is sane: write them all
+        for p, key, (m_new, v_new, p_new) in updates:  # every update is sane: write them all
             p[...] = p_new
             old = self._state.get(key)
             self._state[key] = (m_new, v_new)
             if old is not None:  # the old moments are the next step's spare arrays
-                self._spare[key] = (old[0], old[1], p_new, den)
+                self._spare[key] = (old[0], old[1], p_new)
             else:
                 del self._spare[key]
         self.t = t
+
+    def _update(self, t: int, p: Array, g: Array, m: Array, v: Array, m_new: Array, v_new: Array, p_new: Array) -> None:
+        r"""Step ``t`` for one parameter ``p``: its new $m$, $v$ and $\theta$ into ``m_new``, ``v_new``, ``p_new``.
+
+        $\eta\,\hat m/(\sqrt{\hat v} + \varepsilon)$ is computed as
+        $(\eta\sqrt{c_2}/c_1)\, m/(\sqrt v + \varepsilon\sqrt{c_2})$ with $c_i = 1 - \beta_i^t$: the same
+        number in fewer passes. An overflow on the way leaves an inf or a NaN in ``p_new``.
+        """
+        b1, b2 = self.beta1, self.beta2
+        root_c2 = np.sqrt(1.0 - b2**t)
+        np.multiply(m, b1, out=m_new)  # m ← β1 m + (1 − β1) g
+        np.multiply(g, 1.0 - b1, out=p_new)
+        m_new += p_new
+        np.multiply(v, b2, out=v_new)  # v ← β2 v + (1 − β2) g²
+        np.multiply(g, 1.0 - b2, out=p_new)
+        p_new *= g
+        v_new += p_new
+        np.multiply(m_new, self.lr * root_c2 / (1.0 - b1**t), out=p_new)
+        p_new /= np.sqrt(v_new) + self.eps * root_c2  # the one temporary: √v + ε√c2
+        if self.decoupled:  # AdamW: θ − ηλθ first
+            p_new -= p
+            p_new += self.lr * self.weight_decay * p
+            np.negative(p_new, out=p_new)
+        else:
+            np.subtract(p, p_new, out=p_new)
 
 
 class AdamW(Adam):

@@ -13,7 +13,7 @@ import pytest
 
 import backprop as bp
 from backprop.conv_reference import conv2d_backward_loop, conv2d_forward_loop
-from backprop.im2col import col2im, conv_output_size, im2col
+from backprop.im2col import FlatPatches, col2im, conv_output_size, im2col
 from tests.support import require
 
 TOL = 1e-7
@@ -29,7 +29,18 @@ CONV_CASES: list[ConvCase] = [
     (2, 1, 3, 9, 8, 3, 2, 2),
     (1, 2, 2, 5, 7, (2, 3), 1, 1),
     (3, 2, 1, 4, 4, 1, 1, 0),
+    (2, 2, 3, 16, 15, 3, 1, 1),  # large enough for the flat layout (FlatPatches)
+    (1, 2, 2, 40, 38, 3, 1, 0),
 ]
+
+
+def test_the_cases_cover_both_layouts() -> None:
+    kinds = set()
+    for n, c, o, h, w, k, s, p in CONV_CASES:
+        layer = bp.Conv2D(c, o, k, stride=s, padding=p, rng=0)
+        layer.forward(np.zeros((n, c, h, w)))
+        kinds.add(type(layer._patches).__name__)
+    assert kinds == {"Patches", "FlatPatches"}
 
 
 def _ids(case: ConvCase) -> str:
@@ -322,8 +333,9 @@ def test_conv2d_buffers_are_reused_but_results_are_never_shared() -> None:
     layer = bp.Conv2D(2, 3, 3, padding=1, rng=19)
     results = []
     for n in (4, 3, 4, 5, 6, 7, 4):  # shapes come back, and more of them than the layer keeps
-        x = rng.normal(size=(n, 2, 6, 5))
+        x = rng.normal(size=(n, 2, 16, 15))
         out = layer.forward(x)
+        assert type(layer._patches) is FlatPatches  # the layout that keeps buffers
         dout = rng.normal(size=out.shape)
         dx = layer.backward(dout)
         fresh = bp.Conv2D.from_arrays(layer.params["W"], layer.params["b"], padding=1)

@@ -142,12 +142,14 @@ def test_flat_patches_return_new_arrays_and_keep_their_buffers() -> None:
 
 
 def test_patches_for_picks_the_flat_layout_where_it_applies() -> None:
-    shape = (2, 3, 8, 8)
+    shape = (2, 3, 32, 32)
     assert type(patches_for(shape, 3, 3, 1, 1)) is FlatPatches
     assert type(patches_for(shape, 3, 3, 1, 0)) is FlatPatches
     assert type(patches_for(shape, 3, 2, 1, 1)) is FlatPatches
     assert type(patches_for(shape, 3, 3, 1, 3)) is Patches  # padding as large as the kernel
     assert type(patches_for(shape, 3, 2, 1, 2)) is Patches
     assert type(patches_for(shape, 3, 3, 2, 1)) is Patches  # stride 2
+    assert type(patches_for((2, 3, 8, 8), 3, 3, 1, 1)) is Patches  # 81 columns for 64 outputs: too many wasted
+    assert type(patches_for((2, 3, 8, 8), 3, 3, 1, 0)) is Patches  # 64 for 36
     with pytest.raises(ValueError, match="FlatPatches needs stride 1 and a padding smaller than the kernel"):
         FlatPatches(shape, 3, 3, stride=2, padding=1)
