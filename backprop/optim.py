@@ -167,8 +167,9 @@ class Adam:
         """Update every parameter of ``layer`` in place from ``layer.grads``; see the class for the rule.
 
         The new moments and parameters are computed into spare arrays of their shapes, kept
-        from one step to the next, so a step allocates nothing. They replace the old ones
-        only once every parameter's update has passed the check.
+        from one step to the next, so that a step makes one temporary array per parameter
+        instead of a dozen. They replace the old ones only once every parameter's update has
+        passed the check.
         """
         pairs = _pairs(layer)  # validated before anything is computed
         t = self.t + 1
@@ -200,7 +201,7 @@ class Adam:
 
         $\eta\,\hat m/(\sqrt{\hat v} + \varepsilon)$ is computed as
         $(\eta\sqrt{c_2}/c_1)\, m/(\sqrt v + \varepsilon\sqrt{c_2})$ with $c_i = 1 - \beta_i^t$: the same
-        number in fewer passes. An overflow on the way leaves an inf or a NaN in ``p_new``.
+        number up to rounding, in fewer passes. An overflow on the way leaves an inf or a NaN in ``p_new``.
         """
         b1, b2 = self.beta1, self.beta2
         root_c2 = np.sqrt(1.0 - b2**t)
