@@ -68,7 +68,10 @@ class Conv2D:
     ``(O, N·Ho·Wo)``, so that the layers after it read it fast. The layer keeps $X$ between
     ``forward`` and ``backward``, in a buffer it reuses from one batch to the next (one per
     input shape, for the last few shapes seen); the rows and columns of $X$ are laid out by
-    `backprop.im2col.patches_for`.
+    `backprop.im2col.patches_for`. With `backprop.im2col.FlatPatches` the backward pass
+    writes $K_{\text{mat}}^\top G$ into that same buffer once $\partial L/\partial K$ has
+    read $X$, so the two large matrices of a call share their memory; a second
+    ``backward`` after one ``forward`` rebuilds $X$ from the input.
 
     Args:
         in_channels: channels ``C`` of the input.
@@ -126,7 +129,8 @@ class Conv2D:
             raise ValueError(f"init must be 'he' or 'xavier', got {init!r}")
         self.params: dict[str, Array] = {"W": w, "b": np.zeros(o)}
         self.grads: dict[str, Array] = {"W": np.zeros_like(w), "b": np.zeros(o)}
-        self._cols: Array | None = None  # X = im2col(x) of the last forward, (C·kh·kw, N·Ho·Wo)
+        self._x: Array | None = None  # the last forward's input
+        self._cols: Array | None = None  # X = im2col(x) of it, (C·kh·kw, N·Ho·Wo); None once backward reused its buffer
         self._patches: Patches | None = None  # the layout of X and G for the last forward's input shape
         self._layouts: dict[tuple[int, ...], Patches] = {}  # the layouts (and their buffers) of recent shapes
         self._out_shape: tuple[int, int, int, int] = (0, 0, 0, 0)
@@ -214,7 +218,7 @@ class Conv2D:
         X = patches.im2col(x)  # (C·kh·kw, N·Ho·Wo)
         out = patches.kernel_matrix(self.params["W"]) @ X  # K_mat X: one GEMM for the whole batch
         out += self.params["b"][:, None]
-        self._patches, self._cols = patches, X
+        self._x, self._patches, self._cols = x, patches, X
         return patches.to_images(out)  # (N, O, Ho, Wo)
 
     def _layout(self, x_shape: tuple[int, ...]) -> Patches:
@@ -242,8 +246,9 @@ class Conv2D:
             $\partial L/\partial x$, ``(N, C, H, W)``. ``grads["W"]`` ``(O, C, kh, kw)`` and
             ``grads["b"]`` ``(O,)`` are set.
         """
-        X = require_forward(self._cols, type(self).__name__)
+        x = require_forward(self._x, type(self).__name__)
         patches = require_forward(self._patches, type(self).__name__)
+        X = self._cols if self._cols is not None else patches.im2col(x)  # rebuilt for a second backward
         dout = as_float_array(dout, "dout", ndim=4)
         if dout.shape != self._out_shape:
             raise ValueError(f"dout must have the shape of the forward output {self._out_shape}, got {dout.shape}")
@@ -251,7 +256,9 @@ class Conv2D:
         G = patches.from_images(dout)  # (O, N·Ho·Wo)
         self.grads["W"] = patches.kernel_grad((X @ G.T).T)  # G X^T, as (X G^T)^T: the order BLAS runs faster
         self.grads["b"] = G.sum(axis=1)
-        dX = np.matmul(K_mat.T, G, out=patches.gradient_buffer())  # K_mat^T G, into a buffer kept for it
+        dX = np.matmul(K_mat.T, G, out=patches.gradient_buffer())  # K_mat^T G, perhaps into X's own buffer
+        if dX is X:  # X was read for the last time above; a second backward would rebuild it
+            self._cols = None
         return patches.col2im(dX)
 
     def __repr__(self) -> str:

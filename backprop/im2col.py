@@ -223,11 +223,11 @@ class Patches:
         return _im2col(x, self.kh, self.kw, self.stride, self.padding, self.ho, self.wo)
 
     def kernel_matrix(self, K: Array) -> Array:
-        """The kernels ``(O, C, kh, kw)`` as $K_{\text{mat}}$, one row per kernel, in the row order of $X$."""
+        r"""The kernels ``(O, C, kh, kw)`` as $K_{\text{mat}}$, one row per kernel, in the row order of $X$."""
         return K.reshape(K.shape[0], -1)
 
     def kernel_grad(self, dK_mat: Array) -> Array:
-        """A gradient with the shape of $K_{\text{mat}}$ back in the shape ``(O, C, kh, kw)`` of the kernels."""
+        r"""A gradient with the shape of $K_{\text{mat}}$ back in the shape ``(O, C, kh, kw)`` of the kernels."""
         return dK_mat.reshape(dK_mat.shape[0], self.x_shape[1], self.kh, self.kw)
 
     def to_images(self, out: Array) -> Array:
@@ -235,7 +235,7 @@ class Patches:
         return np.ascontiguousarray(out.reshape(out.shape[0], self.x_shape[0], self.ho, self.wo).transpose(1, 0, 2, 3))
 
     def gradient_buffer(self) -> Array | None:
-        """Where to write $K_{\text{mat}}^\top G$ (the shape of $X$): here None, a new array each time.
+        r"""Where to write $K_{\text{mat}}^\top G$ (the shape of $X$): here None, a new array each time.
 
         A layout that returns a buffer reuses it on the next call; `col2im` reads it before then.
         """
@@ -303,7 +303,6 @@ class FlatPatches(Patches):
         self._flat = np.zeros(c * self.size + tail)  # the padded images; the zeros are never written
         self._X = np.empty((kh * kw * c, self.size))
         self._G: Array | None = None  # G, zero where no output is; made when first needed
-        self._dX: Array | None = None  # K_mat^T G; made when first needed
 
     def _pixels(self, flat: Array, channels: int) -> Array:
         """The view of ``flat`` holding the pixels, as ``(channels, N, H, W)``."""
@@ -329,12 +328,12 @@ class FlatPatches(Patches):
         return self._X
 
     def kernel_matrix(self, K: Array) -> Array:
-        """$K_{\text{mat}}$ with its columns in the ``(p, q, c)`` order of the rows of $X$."""
+        r"""$K_{\text{mat}}$ with its columns in the ``(p, q, c)`` order of the rows of $X$."""
         K_mat: Array = K.transpose(0, 2, 3, 1).reshape(K.shape[0], -1)
         return K_mat
 
     def kernel_grad(self, dK_mat: Array) -> Array:
-        """A gradient with the shape of $K_{\text{mat}}$ as ``(O, C, kh, kw)``."""
+        r"""A gradient with the shape of $K_{\text{mat}}$ as ``(O, C, kh, kw)``."""
         o = dK_mat.shape[0]
         return np.ascontiguousarray(dK_mat.reshape(o, self.kh, self.kw, self.x_shape[1]).transpose(0, 3, 1, 2))
 
@@ -343,10 +342,13 @@ class FlatPatches(Patches):
         return np.ascontiguousarray(self._outputs(out).transpose(1, 0, 2, 3))
 
     def gradient_buffer(self) -> Array:
-        """A buffer of the shape of $X$ for $K_{\text{mat}}^\top G$, kept and reused by the next call."""
-        if self._dX is None:
-            self._dX = np.empty_like(self._X)
-        return self._dX
+        r"""Where to write $K_{\text{mat}}^\top G$: the buffer of $X$ itself, which the next ``im2col`` refills.
+
+        $X$ and $K_{\text{mat}}^\top G$ have one shape, and a backward pass reads $X$ (for
+        $\partial L/\partial K$) before it makes $K_{\text{mat}}^\top G$: sharing the buffer halves the
+        memory a call moves through. The caller must not read $X$ after writing here.
+        """
+        return self._X
 
     def from_images(self, dout: Array) -> Array:
         """$G$ ``(O, columns)``: ``dout`` at the output positions, zero elsewhere (a buffer reused by the next call)."""

@@ -8,6 +8,7 @@ import everything it uses, and it cannot lean on another docstring either.
 
 from __future__ import annotations
 
+import ast
 import doctest
 import importlib
 import importlib.util
@@ -16,6 +17,7 @@ import pkgutil
 import sys
 import types
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
@@ -176,3 +178,16 @@ def test_a_docstring_cannot_lean_on_another(monkeypatch: pytest.MonkeyPatch) -> 
     )
     _, reports = failures_in_empty_namespace(module)
     assert [r.partition(":")[0] for r in reports] == ["leaning.second"]
+
+
+def test_no_docstring_lost_a_backslash_to_an_escape() -> None:
+    r"""A docstring written without the ``r`` prefix turns the ``\t`` of ``\text`` into a tab: wrong math."""
+    eaten = []
+    for path in sorted(Path(backprop.__file__).parent.rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
+                doc = ast.get_docstring(node, clean=False)
+                if doc and any(c in doc for c in "\t\b\f\r\a\v"):
+                    eaten.append(f"{path.name}:{getattr(node, 'name', '<module>')}")
+    assert not eaten, f"docstrings with a control character (use r\"\"\"): {eaten}"
