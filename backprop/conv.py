@@ -248,10 +248,10 @@ class Conv2D:
         """
         x = require_forward(self._x, type(self).__name__)
         patches = require_forward(self._patches, type(self).__name__)
-        X = self._cols if self._cols is not None else patches.im2col(x)  # rebuilt for a second backward
         dout = as_float_array(dout, "dout", ndim=4)
         if dout.shape != self._out_shape:
             raise ValueError(f"dout must have the shape of the forward output {self._out_shape}, got {dout.shape}")
+        X = self._cols if self._cols is not None else patches.im2col(x)  # rebuilt for a second backward
         K_mat = patches.kernel_matrix(self.params["W"])  # (O, C·kh·kw)
         G = patches.from_images(dout)  # (O, N·Ho·Wo)
         self.grads["W"] = patches.kernel_grad((X @ G.T).T)  # G X^T, as (X G^T)^T: the order BLAS runs faster

@@ -238,6 +238,8 @@ class Patches:
         r"""Where to write $K_{\text{mat}}^\top G$ (the shape of $X$): here None, a new array each time.
 
         A layout that returns a buffer reuses it on the next call; `col2im` reads it before then.
+        The buffer may be that of $X$ itself (as in `FlatPatches`): after writing there, the
+        caller must not read $X$ again.
         """
         return None
 

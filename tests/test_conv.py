@@ -347,3 +347,18 @@ def test_conv2d_buffers_are_reused_but_results_are_never_shared() -> None:
         np.testing.assert_array_equal(out, kept_out)
         np.testing.assert_array_equal(dx, kept_dx)
     assert len(layer._layouts) == 4
+
+
+def test_a_second_backward_after_one_forward_rebuilds_the_patch_matrix() -> None:
+    rng = np.random.default_rng(20)
+    layer = bp.Conv2D(2, 3, 3, padding=1, rng=21)
+    x = rng.normal(size=(2, 2, 16, 15))
+    out = layer.forward(x)
+    assert type(layer._patches) is FlatPatches  # the layout whose X buffer backward reuses
+    layer.backward(rng.normal(size=out.shape))
+    dout = rng.normal(size=out.shape)
+    dx = layer.backward(dout)  # X's buffer now holds the first call's K^T G: X must be rebuilt
+    fresh = bp.Conv2D.from_arrays(layer.params["W"], layer.params["b"], padding=1)
+    fresh.forward(x)
+    np.testing.assert_array_equal(dx, fresh.backward(dout))
+    np.testing.assert_array_equal(layer.grads["W"], fresh.grads["W"])
