@@ -197,7 +197,7 @@ def as_float_array(
     if not isinstance(x, np.ndarray):
         raise TypeError(f"{name} must be a numpy.ndarray of floats, got {type(x).__name__}")
     x = plain_array(x, name)
-    if not np.issubdtype(x.dtype, np.floating):
+    if x.dtype.kind != "f":
         raise TypeError(
             f"{name} must be a floating-point array (float64 or float32), got dtype {x.dtype}"
         )
@@ -208,7 +208,8 @@ def as_float_array(
             raise ValueError(f"{name} must be {want}, got {x.ndim}-D array of shape {x.shape}")
     if x.size == 0:
         raise ValueError(f"{name} must not be empty, got shape {x.shape}")
-    x = x.astype(np.float64, copy=False)
+    if x.dtype != np.float64:
+        x = x.astype(np.float64)
     if finite and not (in_range(x) if bounded else np.isfinite(x).all()):
         if not np.isfinite(x).all():
             raise ValueError(f"{name} must be finite, got NaN or inf in array of shape {x.shape}")

@@ -24,7 +24,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Train every layer at every length ``--runs`` times; print the table of test accuracies; draw it."""
+    """Train every layer at every length ``--runs`` times; print how many runs solve it; draw each run's accuracy."""
     lengths = [positive_int(T, "each of --lengths") for T in args.lengths]
     steps = positive_int(args.steps, "steps")
     runs = positive_int(args.runs, "runs")

@@ -37,7 +37,7 @@ def test_plot_draws_the_table_printed(capsys: pytest.CaptureFixture[str], tmp_pa
     target = tmp_path / "memory.svg"
     assert main(["memory", "--lengths", "2", "--steps", "3", "--runs", "3", "--plot", str(target)]) == 0
     printed = capsys.readouterr().out.splitlines()
-    assert [line.split()[-1] for line in printed[2:]] == [f"({r.solved}/3)" for r in
+    assert [line.split()[-1] for line in printed[2:]] == [f"{r.solved}/3" for r in
                                                          memory_table((2,), KINDS, range(3), steps=3).runs.values()]
     texts = _svg_texts(target.read_bytes())
     assert "name the first symbol: 3 runs each (dots), mean (line)" in texts

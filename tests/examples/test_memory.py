@@ -91,7 +91,7 @@ def test_the_page_table_tanh_rnn_fails_as_t_grows_lstm_and_gru_succeed() -> None
     assert rnn[0].solved >= 3
     assert rnn[1].solved == rnn[2].solved == 0
     assert rnn[0].mean > rnn[1].mean + 0.3
-    assert max(r.mean for r in rnn[1:]) < 0.5
+    assert max(r.mean for r in rnn[1:]) < 0.625  # the page: nearer guessing (25%) than the answer
     for kind in ("lstm", "gru"):
         for T in table.lengths:
             runs = table.runs[kind, T]
@@ -102,8 +102,9 @@ def test_the_page_table_tanh_rnn_fails_as_t_grows_lstm_and_gru_succeed() -> None
     lines = table.to_text().splitlines()
     assert [cell.strip() for cell in lines[0].split("    ")[-3:]] == ["T = 10", "T = 30", "T = 60"]
     assert lines[1].startswith("tanh RNN")
-    assert lines[1].split()[-2:] == [f"{rnn[2].mean:.0%}", "(0/5)"]
-    assert lines[2].split()[1:] == ["100%", "(5/5)"] * 3
+    assert lines[1].split()[-3:] == [f"{r.solved}/5" for r in rnn]
+    assert lines[2].split()[1:] == ["5/5"] * 3
+    assert "%" not in "".join(lines[1:])  # no accuracy: it depends on the machine's rounding
 
 
 def test_gradient_probe_gates_keep_the_gradient_only_when_biased() -> None:

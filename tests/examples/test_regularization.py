@@ -100,8 +100,44 @@ def test_batchnorm_makes_the_deep_sigmoid_network_trainable() -> None:
     assert plain.grad_norms[0] < 1e-5 * plain.grad_norms[-1]
     assert min(normalised.grad_norms) > 0.1
     assert plain.accuracy < 0.4
-    assert normalised.accuracy > 0.8
+    assert normalised.accuracy > 0.5
     assert normalised.losses[-1] < 0.5 < plain.losses[-1]
+
+
+def _page_claims(run: reg.DeepSigmoidRun) -> list[bool]:
+    """What the regularization page prints about the trained normalised network, as booleans."""
+    xs, ys = dnn.spiral(150, 3, rng=0)
+    net = run.model()
+    before = net.forward(xs).argmax(axis=1)
+    same = all(np.array_equal(net.forward(xs[ys == k]).argmax(axis=1), before[ys == k]) for k in range(3))
+    net.train()
+    arms = [reg.accuracy(net, xs[ys == k], ys[ys == k]) for k in range(3)]
+    net.eval()
+    changed = bool((net.forward(xs).argmax(axis=1) != before).any())
+    return [f"{run.losses[0]:.2f}" == "1.00", run.losses[-1] < 0.5, run.accuracy > 0.5, same, max(arms) < 0.55, changed]
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_the_page_claims_about_the_trained_network_survive_rounding_noise(
+    seed: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The training is chaotic: a change in the 16th digit of the initial weights (what another
+    # CPU's rounding does) ends in another network. The page prints only what survives that.
+    noise = np.random.default_rng(seed)
+    original = reg.deep_sigmoid_net
+
+    def perturbed(batchnorm: bool, **kwargs: int) -> bp.Sequential:
+        net = original(batchnorm, **kwargs)
+        for p in net.params.values():
+            p *= 1.0 + 2e-16 * noise.standard_normal(p.shape)
+        return net
+
+    monkeypatch.setattr(reg, "deep_sigmoid_net", perturbed)
+    run = reg._train_deep_sigmoid.__wrapped__(True, 20, 0.1, 32, 0)
+    page = reg.train_deep_sigmoid(True)
+    assert run.losses != page.losses  # the perturbation did change the run
+    assert _page_claims(run) == [True] * 6
+    assert _page_claims(page) == [True] * 6
 
 
 def test_model_gives_a_copy_in_eval_mode() -> None:
