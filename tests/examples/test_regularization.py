@@ -123,6 +123,7 @@ def test_the_page_claims_about_the_trained_network_survive_rounding_noise(
 ) -> None:
     # The training is chaotic: a change in the 16th digit of the initial weights (what another
     # CPU's rounding does) ends in another network. The page prints only what survives that.
+    page = reg.train_deep_sigmoid(True)  # before the patch below: the cache must hold the page's own run
     noise = np.random.default_rng(seed)
     original = reg.deep_sigmoid_net
 
@@ -134,7 +135,6 @@ def test_the_page_claims_about_the_trained_network_survive_rounding_noise(
 
     monkeypatch.setattr(reg, "deep_sigmoid_net", perturbed)
     run = reg._train_deep_sigmoid.__wrapped__(True, 20, 0.1, 32, 0)
-    page = reg.train_deep_sigmoid(True)
     assert run.losses != page.losses  # the perturbation did change the run
     assert _page_claims(run) == [True] * 6
     assert _page_claims(page) == [True] * 6
